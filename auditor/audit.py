@@ -1,0 +1,115 @@
+"""The audit as a library call: snapshot and settings in, JSON report document out."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from auditor import checklist, engine, registry, result
+from auditor.config import Config, resolve_checks
+from auditor.inventory import Inventory
+from auditor.model import Area, Check, InputError
+from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
+
+_COVERAGE_NOTES = {
+    COVERAGE_COMPLETE: "the snapshot lists what was collected",
+    COVERAGE_TOP_LEVEL: "Resource Graph output: top-level resources only; checks that need child or "
+    "extension resources are not assessed",
+    "unknown": "a plain list of resources: coverage is unknown, so absence proves nothing",
+}
+
+
+@dataclass
+class AuditRequest:
+    snapshot: Snapshot
+    config: Config = field(default_factory=Config)
+    only: Sequence[str] = ()
+    skip: Sequence[str] = ()
+    checks_dirs: Sequence[Path] = ()
+    attestations: Path | None = None
+    today: date | None = None
+
+
+def _matches(check: Check, pattern: str) -> bool:
+    pattern = pattern.strip().lower()
+    return pattern == check.meta.area.value or fnmatch.fnmatchcase(check.meta.id, pattern)
+
+
+def select(checks: Iterable[Check], only: Sequence[str], skip: Sequence[str], disabled: set[str]) -> list[Check]:
+    checks = list(checks)
+    areas = {a.value for a in Area}
+    for pattern in (*only, *skip):
+        if pattern.lower() not in areas and not any(_matches(c, pattern) for c in checks):
+            raise InputError("--only/--skip", f"{pattern!r} matches no check id and no area")
+    chosen = [c for c in checks if c.meta.id not in disabled]
+    if only:
+        chosen = [c for c in chosen if any(_matches(c, p) for p in only)]
+    return [c for c in chosen if not any(_matches(c, p) for p in skip)]
+
+
+def load_catalogue(checks_dirs: Sequence[Path]) -> registry.Catalogue:
+    for directory in checks_dirs:
+        if not Path(directory).is_dir():
+            raise InputError(str(directory), "is not a directory of checks")
+    catalogue = registry.discover(checks_dirs)
+    if catalogue.duplicates:
+        raise InputError("checks", "; ".join(catalogue.duplicates))
+    return catalogue
+
+
+def coverage_section(inventory: Inventory, checks: Iterable[Check]) -> dict[str, Any]:
+    needed = sorted({t for c in checks for t in c.meta.needs}, key=str.lower)
+    gaps = []
+    for sub in inventory.subscriptions():
+        for rtype in needed:
+            reason = inventory.gap(rtype, sub)
+            if reason is not None:
+                gaps.append({"subscriptionId": sub, "type": rtype, "reason": reason})
+    failures = [e for e in inventory.snapshot.coverage if not e["collected"]]
+    mode = inventory.coverage_mode
+    return {"mode": mode, "note": _COVERAGE_NOTES[mode], "gaps": gaps, "failures": failures}
+
+
+def run_audit(request: AuditRequest) -> dict[str, Any]:
+    started = datetime.now(timezone.utc)
+    config = request.config
+    catalogue = load_catalogue([*config.checks_dirs, *request.checks_dirs])
+    params, severities, disabled = resolve_checks(config, catalogue.by_id())
+    only = list(request.only) or config.only
+    skip = [*config.skip, *request.skip]
+    checks = select(catalogue.checks, only, skip, disabled)
+    inventory = Inventory(request.snapshot)
+    findings = engine.run(checks, inventory, engine.RunOptions(params=params, severities=severities))
+    attestation_path = request.attestations or config.attestations
+    attestations = checklist.load_attestations(str(attestation_path)) if attestation_path else []
+    max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
+    finished = datetime.now(timezone.utc)
+    snap = request.snapshot
+    return result.build(
+        findings=findings,
+        checks=checks,
+        severities=severities,
+        params=params,
+        snapshot_info={
+            "source": snap.source,
+            "format": snap.source_format,
+            "resourceCount": len(snap.resources),
+        },
+        scope=snap.scope,
+        coverage=coverage_section(inventory, checks),
+        attestations=attestations,
+        max_age_days=max_age,
+        today=request.today or started.date(),
+        run={
+            "startedAt": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "finishedAt": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "config": config.summary() | {"only": only, "skip": skip},
+            "attestations": str(attestation_path) if attestation_path else None,
+            "attestationMaxAgeDays": max_age,
+        },
+        problems=catalogue.problems,
+    )

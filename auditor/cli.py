@@ -1,0 +1,234 @@
+"""The `golive` command. Thin: parse options, call the library, map outcomes to exit codes.
+
+Heavy modules (the engine, the checks, the Azure SDKs) are imported inside the commands so that
+`golive --help` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_INPUT = 2
+EXIT_INCOMPLETE = 3
+SEVERITIES = ["critical", "high", "medium", "low", "info"]
+DEFAULT_FAIL_ON = "high"
+DEFAULT_OUTPUT_DIR = "golive-report"
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  no failure at or above --fail-on
+  1  failures at or above --fail-on
+  2  usage or input error (bad file, config, option)
+  3  with --strict: the audit was incomplete (not_assessed or error findings)
+"""
+
+
+def _colour(stream: Any) -> bool:
+    return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _input_error(exc: Exception) -> NoReturn:
+    message = exc.one_line() if hasattr(exc, "one_line") else str(exc)
+    click.echo(f"golive: error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+class GoliveGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        from auditor.model import InputError
+
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            _input_error(exc)
+
+
+@click.group(cls=GoliveGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="golive", prog_name="golive")
+def cli() -> None:
+    """Tell whether an Azure deployment is ready for production.
+
+    golive reads a snapshot of Azure Resource Manager resources (or collects one), runs the
+    production-readiness checks of the voice-agent production guide over it, and writes
+    JSON, HTML, SARIF and Markdown reports.
+    """
+
+
+def _demo_path() -> str:
+    from importlib import resources
+
+    return str(resources.files("auditor.fixtures").joinpath("demo.json"))
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--snapshot", "snapshot_path", metavar="FILE", help="Snapshot, Resource Graph JSON or resource array.")
+@click.option("--demo", is_flag=True, help="Audit the bundled demo snapshot of the guide's flat architecture.")
+@click.option(
+    "--format", "formats", multiple=True, metavar="LIST", help="Report formats, comma-separated (default: json)."
+)
+@click.option(
+    "--output-dir",
+    "-o",
+    default=DEFAULT_OUTPUT_DIR,
+    show_default=True,
+    metavar="DIR",
+    help="Where reports go; '-' writes the JSON report to stdout and nothing else there.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES, case_sensitive=False),
+    default=None,
+    help=f"Lowest severity whose failures exit 1 (default: {DEFAULT_FAIL_ON}).",
+)
+@click.option("--only", multiple=True, metavar="GLOB", help="Run only checks whose id or area matches (repeatable).")
+@click.option("--skip", multiple=True, metavar="GLOB", help="Skip checks whose id or area matches (repeatable).")
+@click.option("--config", "config_path", metavar="FILE", help="golive.toml or pyproject.toml ([tool.golive]).")
+@click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Load extra checks from *.py files.")
+@click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
+@click.option("--strict", is_flag=True, help="Exit 3 when any finding is not_assessed or error.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", count=True, help="List every failure and not-assessed finding.")
+def audit(
+    snapshot_path: str | None,
+    demo: bool,
+    formats: tuple[str, ...],
+    output_dir: str,
+    fail_on: str | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    config_path: str | None,
+    checks_dirs: tuple[str, ...],
+    attestations: str | None,
+    strict: bool,
+    quiet: bool,
+    verbose: int,
+) -> None:
+    """Audit a snapshot and write reports."""
+    from auditor import config as config_module
+    from auditor import reports, snapshot
+    from auditor.audit import AuditRequest, run_audit
+
+    if bool(snapshot_path) == bool(demo):
+        raise click.UsageError("give exactly one of --snapshot FILE or --demo")
+    try:
+        names = reports.parse_formats(formats or ("json",))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from None
+    if output_dir == "-" and names != ["json"]:
+        raise click.BadParameter("'-' writes only the JSON report; drop the other formats", param_hint="--output-dir")
+    config = config_module.load(config_path, Path.cwd())
+    source = snapshot_path or _demo_path()
+    snap = snapshot.load(source)
+    if demo:
+        snap.source = "demo"
+    report = run_audit(
+        AuditRequest(
+            snapshot=snap,
+            config=config,
+            only=only,
+            skip=skip,
+            checks_dirs=[Path(d) for d in checks_dirs],
+            attestations=Path(attestations) if attestations else None,
+        )
+    )
+    threshold = (fail_on or (config.fail_on.value if config.fail_on else DEFAULT_FAIL_ON)).lower()
+    written = _write_reports(report, names, output_dir)
+    if not quiet:
+        from auditor.reports.terminal import render_summary
+
+        stream = sys.stderr if output_dir == "-" else sys.stdout
+        text = render_summary(report, written, colour=_colour(stream), verbose=verbose, fail_on=threshold)
+        click.echo(text, file=stream)
+    sys.exit(exit_code(report, threshold, strict))
+
+
+def exit_code(report: dict[str, Any], fail_on: str, strict: bool) -> int:
+    at_or_above = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
+    failures = report["summary"]["failuresBySeverity"]
+    if any(failures[s] for s in at_or_above):
+        return EXIT_FAILURES
+    counts = report["summary"]["byStatus"]
+    if strict and (counts["not_assessed"] or counts["error"]):
+        return EXIT_INCOMPLETE
+    return EXIT_OK
+
+
+def _write_reports(report: dict[str, Any], names: list[str], output_dir: str) -> list[str]:
+    from auditor import reports
+    from auditor.snapshot import write_atomic
+
+    rendered = {name: reports.render(name, report) for name in names}  # render all before writing any
+    if output_dir == "-":
+        sys.stdout.buffer.write(rendered["json"])
+        sys.stdout.flush()
+        return []
+    written = []
+    for name, data in rendered.items():
+        path = Path(output_dir) / reports.FORMATS[name].filename
+        write_atomic(path, data)
+        written.append(str(path))
+    return written
+
+
+@cli.command()
+@click.argument("file", metavar="FILE")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
+def validate(file: str, quiet: bool) -> None:
+    """Check that FILE is a readable snapshot (exit 0) or say why not (exit 2)."""
+    from auditor import snapshot
+
+    snap = snapshot.load(file)
+    if not quiet:
+        click.echo(
+            f"{file}: valid {snap.source_format} with {len(snap.resources)} resources "
+            f"in {len(snap.scope.get('subscriptions', []))} subscription(s); coverage {snap.coverage_mode}"
+        )
+
+
+@cli.group()
+def checks() -> None:
+    """List and explain the checks."""
+
+
+@checks.command("list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Also load checks from DIR.")
+def checks_list(fmt: str, checks_dirs: tuple[str, ...]) -> None:
+    """List every check: id, severity, area, checklist item."""
+    from auditor import docs
+    from auditor.audit import load_catalogue
+
+    catalogue = load_catalogue([Path(d) for d in checks_dirs])
+    click.echo(docs.catalogue_listing([c.meta for c in catalogue.checks], fmt), nl=False)
+    for problem in catalogue.problems:
+        click.echo(f"golive: plugin problem: {problem['source']} {problem['check']}: {problem['problem']}", err=True)
+
+
+@checks.command("show")
+@click.argument("check_id", metavar="ID")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Also load checks from DIR.")
+def checks_show(check_id: str, fmt: str, checks_dirs: tuple[str, ...]) -> None:
+    """Explain one check: rationale, remediation, references, parameters."""
+    from auditor import docs
+    from auditor.audit import load_catalogue
+
+    catalogue = load_catalogue([Path(d) for d in checks_dirs]).by_id()
+    if check_id not in catalogue:
+        raise click.BadParameter(f"no check with id {check_id!r} (see 'golive checks list')", param_hint="ID")
+    click.echo(docs.check_page(catalogue[check_id].meta, fmt), nl=False)
+
+
+def main() -> None:
+    try:
+        cli(prog_name="golive")
+    except KeyboardInterrupt:
+        click.echo("golive: interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,197 @@
+"""Reading, validating and writing snapshots: the one input of every audit.
+
+Three shapes are accepted: a golive snapshot (plain or gzipped), the JSON that
+`az graph query -q "resources" -o json` prints, and a plain JSON array of ARM resources.
+The last two carry no coverage, so the snapshot records how much of it is known.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+from auditor.model import InputError
+
+SNAPSHOT_VERSION = "1"
+
+#: How much of the coverage a snapshot knows. "complete": every type the collector read is listed.
+#: "top-level": Resource Graph output lists every top-level resource, but no child or extension ones.
+#: "unknown": a plain array of resources, whose absence proves nothing.
+COVERAGE_COMPLETE = "complete"
+COVERAGE_TOP_LEVEL = "top-level"
+COVERAGE_UNKNOWN = "unknown"
+
+
+@dataclass
+class Snapshot:
+    scope: dict[str, Any]
+    resources: list[dict[str, Any]]
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+    coverage_mode: str = COVERAGE_COMPLETE
+    source: str = ""
+    source_format: str = "snapshot"
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "snapshotVersion": SNAPSHOT_VERSION,
+            "scope": self.scope,
+            "resources": self.resources,
+            "coverage": self.coverage,
+        }
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    text = importlib_resources.files("auditor.schemas").joinpath(name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def _compiled_validator(name: str) -> Any:
+    import fastjsonschema  # compiled once per process; 100,000 resources validate in well under a second
+
+    return fastjsonschema.compile(load_schema(name))
+
+
+def validate_document(document: Any, schema_name: str, source: str) -> None:
+    import fastjsonschema
+
+    try:
+        _compiled_validator(schema_name)(document)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        where = _format_path(exc.path) if exc.path else None
+        message = exc.message.replace(exc.name, "value", 1) if exc.name else exc.message
+        raise InputError(source, f"does not match the snapshot schema: {message}", where) from None
+
+
+def _format_path(path: list[str]) -> str:
+    parts = [p for p in path if p != "data"]
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out or "document"
+
+
+def read_json_file(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file, gzipped or not, turning every failure into a one-line InputError."""
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise InputError(name, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(name, "is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(name, "permission denied") from None
+    except OSError as exc:
+        raise InputError(name, f"cannot be read: {exc.strerror or exc}") from None
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            raise InputError(name, f"is not a valid gzip file ({exc or 'truncated'})") from None
+    if not raw.strip():
+        raise InputError(name, "is empty")
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError:
+        raise InputError(name, "is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(name, f"is not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise InputError(name, "is nested too deeply to be a snapshot") from None
+
+
+def load(path: str | os.PathLike[str]) -> Snapshot:
+    name = str(path)
+    document = read_json_file(path)
+    return from_document(document, name)
+
+
+def from_document(document: Any, source: str) -> Snapshot:
+    if isinstance(document, list):
+        return _from_resource_list(document, source, COVERAGE_UNKNOWN, "resource-array")
+    if not isinstance(document, dict):
+        raise InputError(source, "is neither a golive snapshot nor a list of ARM resources")
+    if "snapshotVersion" in document:
+        version = document["snapshotVersion"]
+        if version != SNAPSHOT_VERSION:
+            raise InputError(source, f"has snapshotVersion {version!r}; this golive reads version {SNAPSHOT_VERSION!r}")
+        validate_document(document, "snapshot.schema.json", source)
+        return Snapshot(
+            scope=document["scope"],
+            resources=document["resources"],
+            coverage=document["coverage"],
+            source=source,
+        )
+    if isinstance(document.get("data"), list) and ({"count", "total_records", "skip_token"} & document.keys()):
+        return _from_resource_list(document["data"], source, COVERAGE_TOP_LEVEL, "resource-graph")
+    if "resources" in document or "scope" in document:
+        raise InputError(source, "has no snapshotVersion; is it a golive snapshot?")
+    raise InputError(source, "is neither a golive snapshot nor a list of ARM resources")
+
+
+def _from_resource_list(items: list[Any], source: str, mode: str, source_format: str) -> Snapshot:
+    document = {
+        "snapshotVersion": SNAPSHOT_VERSION,
+        "scope": {"subscriptions": [], "collectedAt": "", "tool": {"name": source_format, "version": ""}},
+        "resources": items,
+        "coverage": [],
+    }
+    validate_document(document, "snapshot.schema.json", source)
+    subscriptions = sorted({r["id"].split("/")[2].lower() for r in items})
+    tenants = sorted({r["tenantId"] for r in items if isinstance(r.get("tenantId"), str)})
+    document["scope"]["subscriptions"] = [{"subscriptionId": s, "displayName": None} for s in subscriptions]
+    document["scope"]["tenantId"] = tenants[0] if len(tenants) == 1 else None
+    return Snapshot(
+        scope=document["scope"],
+        resources=items,
+        coverage=[],
+        coverage_mode=mode,
+        source=source,
+        source_format=source_format,
+    )
+
+
+def new_scope(subscriptions: list[dict[str, Any]], tenant_id: str | None, cloud: str = "AzureCloud") -> dict[str, Any]:
+    return {
+        "tenantId": tenant_id,
+        "cloud": cloud,
+        "collectedAt": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "subscriptions": subscriptions,
+        "tool": {"name": "golive", "version": __version__},
+    }
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write beside the target, then rename: Ctrl-C or a crash leaves the old file or none, never half."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save(snapshot: Snapshot, path: str | os.PathLike[str]) -> None:
+    document = snapshot.to_document()
+    validate_document(document, "snapshot.schema.json", str(path))
+    data = json.dumps(document, indent=1, sort_keys=False).encode("utf-8")
+    if str(path).endswith(".gz"):
+        data = gzip.compress(data, mtime=0)
+    write_atomic(path, data)

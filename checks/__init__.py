@@ -1,0 +1,1 @@
+"""The built-in checks, installed as `auditor.checks`. One module per service or concern."""
