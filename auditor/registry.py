@@ -99,10 +99,20 @@ def build_meta(raw: Mapping[str, Any], source: str) -> CheckMeta:
 
 
 def checks_in_module(module: ModuleType, source: str, catalogue: Catalogue) -> None:
-    for name, fn in inspect.getmembers(module, callable):
+    """Decorated functions defined in the module, plus those listed in its `CHECKS` (checks a
+    module builds from a table, one per service)."""
+    candidates = [
+        (name, fn)
+        for name, fn in inspect.getmembers(module, callable)
+        if getattr(fn, "__module__", None) == module.__name__
+    ]
+    candidates += [(getattr(fn, "__name__", "?"), fn) for fn in getattr(module, "CHECKS", ())]
+    seen: set[int] = set()
+    for name, fn in candidates:
         raw = getattr(fn, CHECK_ATTRIBUTE, None)
-        if raw is None or getattr(fn, "__module__", None) != module.__name__:
+        if raw is None or id(fn) in seen:
             continue
+        seen.add(id(fn))
         try:
             meta = build_meta(raw, source)
         except (ValueError, TypeError, KeyError) as exc:

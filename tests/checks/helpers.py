@@ -18,7 +18,7 @@ RG = "rg-test"
 def arm_id(rtype: str, *names: str, rg: str = RG, sub: str = SUB) -> str:
     """arm_id('Microsoft.Web/sites/slots', 'app', 'staging') -> the full ARM id."""
     namespace, *types = rtype.split("/")
-    path = "/".join(f"{t}/{n}" for t, n in zip(types, names))
+    path = "/".join(f"{t}/{n}" for t, n in zip(types, names, strict=False))
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/{namespace}/{path}"
 
 
