@@ -1,0 +1,137 @@
+"""API Management policy XML: parsing, fragment expansion and `<base/>` inheritance.
+
+The effective inbound policy of an operation is built from the most specific scope outwards:
+operation, API, product, global. Each scope's `<base/>` pulls in the next one; a scope whose
+inbound section has no `<base/>` cuts off everything above it. A scope with no policy document
+behaves as `<inbound><base/></inbound>`.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from auditor.api import DataError
+
+_FORBIDDEN = re.compile(r"<!(DOCTYPE|ENTITY)", re.I)
+_MAX_FRAGMENT_DEPTH = 5
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One level of the inheritance chain: its label for evidence, and its policy XML (or None)."""
+
+    label: str
+    xml: str | None
+
+
+@dataclass(frozen=True)
+class Found:
+    scope: str
+    element: ET.Element
+
+
+def _escape_expressions(text: str) -> str:
+    """Policy expressions (@(...) and @{...}) are C#, and in rawxml they are not XML-escaped:
+    escape <, > and & inside them so that the document parses."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i] == "@" and i + 1 < n and text[i + 1] in "({":
+            closing = {"(": ")", "{": "}"}
+            stack = [closing[text[i + 1]]]
+            out.append(text[i : i + 2])
+            i += 2
+            quote = ""
+            while i < n and stack:
+                ch = text[i]
+                if quote:
+                    if ch == "\\" and i + 1 < n:
+                        out.append(_escape_char(ch) + _escape_char(text[i + 1]))
+                        i += 2
+                        continue
+                    if ch == quote:
+                        quote = ""
+                elif ch in "\"'":
+                    quote = ch
+                elif ch in "({[":
+                    stack.append({"(": ")", "{": "}", "[": "]"}[ch])
+                elif ch in ")}]" and stack and ch == stack[-1]:
+                    stack.pop()
+                out.append(_escape_char(ch))
+                i += 1
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+def _escape_char(ch: str) -> str:
+    return {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(ch, ch)
+
+
+def parse(xml: str, where: str) -> ET.Element:
+    if _FORBIDDEN.search(xml):
+        raise DataError(f"the policy at {where} declares a DOCTYPE or entity; golive does not expand them")
+    for candidate in (xml, _escape_expressions(xml)):
+        try:
+            return ET.fromstring(candidate)
+        except ET.ParseError:
+            continue
+    raise DataError(f"the policy at {where} is not well-formed XML")
+
+
+def expand_fragments(
+    section: ET.Element, fragment: Callable[[str], str | None], where: str, depth: int = 0
+) -> list[ET.Element]:
+    """The children of a policy section with every <include-fragment> replaced by its content."""
+    out: list[ET.Element] = []
+    for child in section:
+        if child.tag == "include-fragment":
+            if depth >= _MAX_FRAGMENT_DEPTH:
+                raise DataError(f"policy fragments nest deeper than {_MAX_FRAGMENT_DEPTH} at {where}")
+            fragment_id = child.get("fragment-id", "")
+            text = fragment(fragment_id)
+            if text is None:
+                raise DataError(f"the policy fragment {fragment_id!r} used at {where} is not in the snapshot")
+            out.extend(expand_fragments(parse(text, f"fragment {fragment_id}"), fragment, where, depth + 1))
+        else:
+            out.append(child)
+    return out
+
+
+def _walk(elements: list[ET.Element]) -> Iterator[ET.Element]:
+    for element in elements:
+        yield element
+        yield from _walk(list(element))
+
+
+def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None]) -> list[Found]:
+    """Every inbound policy element that applies, with the scope it came from, most specific first."""
+    found: list[Found] = []
+    for scope in chain:
+        if scope.xml is None:
+            continue
+        root = parse(scope.xml, scope.label)
+        inbound = root.find("inbound")
+        if inbound is None:
+            continue  # a document without an inbound section keeps inheriting
+        elements = expand_fragments(inbound, fragment, scope.label)
+        has_base = any(e.tag == "base" for e in _walk(elements))
+        found.extend(Found(scope.label, e) for e in _walk(elements) if e.tag != "base")
+        if not has_base:
+            break
+    return found
+
+
+def all_elements(xml: str | None, fragment: Callable[[str], str | None], where: str) -> list[ET.Element]:
+    """Every element of every section of one policy document (for backend or outbound policies)."""
+    if xml is None:
+        return []
+    root = parse(xml, where)
+    out: list[ET.Element] = []
+    for section in root:
+        out.extend(_walk(expand_fragments(section, fragment, where)))
+    return out

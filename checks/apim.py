@@ -1,0 +1,473 @@
+"""API Management as the AI gateway: rate limits, token limits, caching, circuit breaking, TLS.
+
+Policies are read from the snapshot's policy resources at global, product, API and operation
+scope and combined by `<base/>` inheritance (checks/_apim_policy.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlparse
+
+from auditor.checks._apim_policy import Found, Scope, effective_inbound
+
+from auditor.api import (
+    Area,
+    DataError,
+    Remediation,
+    Resource,
+    Severity,
+    Verdict,
+    check,
+    failed,
+    not_applicable,
+    passed,
+)
+from auditor.inventory import Context
+
+SERVICE = "Microsoft.ApiManagement/service"
+API = "Microsoft.ApiManagement/service/apis"
+OPERATION = "Microsoft.ApiManagement/service/apis/operations"
+GLOBAL_POLICY = "Microsoft.ApiManagement/service/policies"
+API_POLICY = "Microsoft.ApiManagement/service/apis/policies"
+OPERATION_POLICY = "Microsoft.ApiManagement/service/apis/operations/policies"
+PRODUCT = "Microsoft.ApiManagement/service/products"
+PRODUCT_POLICY = "Microsoft.ApiManagement/service/products/policies"
+PRODUCT_API = "Microsoft.ApiManagement/service/products/apis"
+NAMED_VALUE = "Microsoft.ApiManagement/service/namedValues"
+FRAGMENT = "Microsoft.ApiManagement/service/policyFragments"
+BACKEND = "Microsoft.ApiManagement/service/backends"
+COGNITIVE = "Microsoft.CognitiveServices/accounts"
+POLICY_TYPES = [
+    GLOBAL_POLICY,
+    API_POLICY,
+    OPERATION,
+    OPERATION_POLICY,
+    PRODUCT,
+    PRODUCT_POLICY,
+    PRODUCT_API,
+    NAMED_VALUE,
+    FRAGMENT,
+]
+
+RATE_LIMITS = {"rate-limit", "rate-limit-by-key", "quota", "quota-by-key"}
+TOKEN_LIMITS = {"azure-openai-token-limit", "llm-token-limit"}
+TOKEN_METRICS = {"azure-openai-emit-token-metric", "llm-emit-token-metric"}
+CACHES = {"cache-lookup", "azure-openai-semantic-cache-lookup", "llm-semantic-cache-lookup"}
+AI_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
+AI_KINDS = {"openai", "aiservices", "speechservices", "cognitiveservices"}
+NAMED_VALUE_REF = re.compile(r"^\{\{\s*([^}]+?)\s*\}\}$")
+AI_GATEWAY_DOC = "https://learn.microsoft.com/azure/api-management/genai-gateway-capabilities"
+RATE_LIMIT_DOC = "https://learn.microsoft.com/azure/api-management/api-management-policies#rate-limiting-and-quotas"
+
+
+def _policy_xml(ctx: Context, parent: Resource, rtype: str) -> str | None:
+    for policy in ctx.children(parent, rtype):
+        if policy.name.lower() == "policy":
+            return policy.get("properties.value", expect=str)
+    return None
+
+
+def _service_of(api: Resource, ctx: Context) -> Resource:
+    service_id = api.id.rsplit("/apis/", 1)[0]
+    service = ctx.get(service_id)
+    if service is None:
+        raise DataError(f"the API Management service {service_id} is not in the snapshot")
+    return service
+
+
+def _fragment_lookup(service: Resource, ctx: Context) -> Callable[[str], str | None]:
+    fragments = {f.name.lower(): f for f in ctx.children(service, FRAGMENT)}
+
+    def lookup(fragment_id: str) -> str | None:
+        fragment = fragments.get(fragment_id.lower())
+        return fragment.get("properties.value", expect=str) if fragment else None
+
+    return lookup
+
+
+def _chains(api: Resource, ctx: Context) -> list[tuple[str, list[Scope]]]:
+    """One inheritance chain per (operation, product) path a request to the API can take."""
+    service = _service_of(api, ctx)
+    global_scope = Scope("global", _policy_xml(ctx, service, GLOBAL_POLICY))
+    api_scope = Scope(f"API {api.name}", _policy_xml(ctx, api, API_POLICY))
+    products = []
+    for product in ctx.children(service, PRODUCT):
+        linked = {link.name.lower() for link in ctx.children(product, PRODUCT_API)}
+        if api.name.lower() in linked:
+            products.append(Scope(f"product {product.name}", _policy_xml(ctx, product, PRODUCT_POLICY)))
+    # A request can reach the API without a product when it needs no subscription key.
+    if not products or not api.get("properties.subscriptionRequired", default=True, expect=bool):
+        products.append(Scope("no product", None))
+    operations = ctx.children(api, OPERATION)
+    op_scopes = [Scope(f"operation {op.name}", _policy_xml(ctx, op, OPERATION_POLICY)) for op in operations] or [
+        Scope("all operations", None)
+    ]
+    return [
+        (f"{op.label} via {product.label}", [op, api_scope, product, global_scope])
+        for op in op_scopes
+        for product in products
+    ]
+
+
+def _effective(api: Resource, ctx: Context) -> list[tuple[str, list[Found]]]:
+    lookup = _fragment_lookup(_service_of(api, ctx), ctx)
+    return [(path, effective_inbound(chain, lookup)) for path, chain in _chains(api, ctx)]
+
+
+def _describe_limit(found: Found, api: Resource, ctx: Context) -> str:
+    element = found.element
+    calls = element.get("calls") or element.get("tokens-per-minute") or element.get("bandwidth") or "?"
+    ref = NAMED_VALUE_REF.match(calls)
+    if ref:
+        service = _service_of(api, ctx)
+        name = ref.group(1).lower()
+        value = next(
+            (
+                nv
+                for nv in ctx.children(service, NAMED_VALUE)
+                if nv.name.lower() == name or str(nv.raw.get("properties", {}).get("displayName", "")).lower() == name
+            ),
+            None,
+        )
+        if value is None:
+            calls = f"{calls} (named value not found; the limit is counted as present)"
+        elif value.get("properties.secret", default=False, expect=bool) or value.has("properties.keyVault"):
+            calls = f"{calls} (secret named value; the limit is counted as present)"
+        else:
+            calls = f"{calls} = {value.get('properties.value', default='?', expect=str)}"
+    period = element.get("renewal-period")
+    return f"{element.tag} calls={calls}" + (f" per {period}s" if period else "") + f" at {found.scope}"
+
+
+def _is_current(api: Resource) -> bool:
+    return api.get("properties.isCurrent", default=True, expect=bool)
+
+
+@check(
+    id="apim.rate-limit",
+    title="Every API in API Management is rate limited",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[API],
+    reads=[SERVICE, *POLICY_TYPES],
+    rationale=(
+        "Without rate-limit, rate-limit-by-key, quota or quota-by-key on every path to an API, one client (or "
+        "one bug) can exhaust the Azure OpenAI and Speech quotas of every caller and run up the bill. The guide "
+        "puts API Management with rate limiting in front of the AI services. golive follows <base/> "
+        "inheritance from operation to API to product to global scope."
+    ),
+    remediation=Remediation(
+        text="Add rate-limit-by-key (per subscription or caller IP) at product or API scope, and keep <base/> in "
+        "the scopes below it.",
+        az="az apim api policy create --resource-group {resourceGroup} --service-name <service> --api-id {name} "
+        '--xml-policy \'<policies><inbound><base /><rate-limit-by-key calls="100" renewal-period="60" '
+        'counter-key="@(context.Subscription.Id)" /></inbound></policies>\'',
+        bicep="resource policy 'Microsoft.ApiManagement/service/apis/policies@2023-05-01-preview' = {\n"
+        "  properties: {\n    format: 'rawxml'\n    value: '<policies><inbound><base /><rate-limit-by-key "
+        'calls="100" renewal-period="60" counter-key="@(context.Subscription.Id)" /></inbound>'
+        "</policies>'\n  }\n}",
+    ),
+    refs=[RATE_LIMIT_DOC, "https://learn.microsoft.com/azure/api-management/rate-limit-by-key-policy"],
+)
+def rate_limit(api: Resource, ctx: Context) -> Verdict:
+    if not _is_current(api):
+        return not_applicable("a non-current API revision")
+    uncovered, sources = [], set()
+    for path, found in _effective(api, ctx):
+        limits = [f for f in found if f.element.tag in RATE_LIMITS]
+        if limits:
+            sources.add(_describe_limit(limits[0], api, ctx))
+        else:
+            uncovered.append(path)
+    api.note("rateLimits", sorted(sources))
+    if uncovered:
+        return failed(
+            f"no rate limit or quota on {len(uncovered)} path(s): {', '.join(uncovered[:5])}",
+            expected="rate-limit, rate-limit-by-key, quota or quota-by-key on every path",
+        )
+    return passed(f"rate limited: {'; '.join(sorted(sources))}", expected="a rate limit on every path")
+
+
+def _ai_backend(api: Resource, ctx: Context) -> str | None:
+    """The AI endpoint behind an API: its serviceUrl, or a backend entity named by set-backend-service."""
+    url = api.get("properties.serviceUrl", default="", expect=str)
+    if _is_ai(url):
+        return url
+    service = _service_of(api, ctx)
+    backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
+    for _, found in _effective(api, ctx):
+        for item in found:
+            if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
+                backend = backends.get(item.element.get("backend-id", "").lower())
+                if backend is None:
+                    continue
+                found_url = _backend_url(backend, backends)
+                if found_url:
+                    return found_url
+    return None
+
+
+def _backend_url(backend: Resource, backends: dict[str, Resource]) -> str | None:
+    """The AI endpoint of a backend entity, looking through a pool to its members."""
+    url = backend.get("properties.url", default="", expect=str)
+    if _is_ai(url):
+        return url
+    for member in backend.get("properties.pool.services", default=[], expect=list):
+        member_name = (
+            str(member.get("id", "")).rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(member, dict) else ""
+        )
+        if member_name in backends and member_name != backend.name.lower():
+            found = _backend_url(backends[member_name], {})
+            if found:
+                return found
+    return None
+
+
+def _is_ai(url: str) -> bool:
+    return (urlparse(url).hostname or "").lower().endswith(AI_HOSTS)
+
+
+def _is_llm(url: str) -> bool:
+    """Azure OpenAI and AI Foundry model endpoints, as opposed to Speech or other AI services."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    return host.endswith((".openai.azure.com", ".services.ai.azure.com")) or "/openai" in parsed.path.lower()
+
+
+@check(
+    id="apim.token-limit",
+    title="APIs in front of Azure OpenAI limit and meter tokens",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[API],
+    reads=[SERVICE, BACKEND, *POLICY_TYPES],
+    rationale=(
+        "Request counts say little about Azure OpenAI cost: one request can spend a hundred tokens or a hundred "
+        "thousand. The guide asks API Management to track and limit token consumption: a token limit per caller "
+        "and a token metric to watch it."
+    ),
+    remediation=Remediation(
+        text="Add azure-openai-token-limit (or llm-token-limit) and azure-openai-emit-token-metric to the API's "
+        "inbound policy.",
+        az="az apim api policy create --resource-group {resourceGroup} --service-name <service> --api-id {name} "
+        "--xml-file token-policy.xml",
+        bicep="value: '<policies><inbound><base /><azure-openai-token-limit counter-key=\"@(context.Subscription.Id)"
+        '" tokens-per-minute="50000" estimate-prompt-tokens="true" /><azure-openai-emit-token-metric>'
+        '<dimension name="Subscription ID" /></azure-openai-emit-token-metric></inbound></policies>\'',
+    ),
+    refs=[
+        "https://learn.microsoft.com/azure/api-management/azure-openai-token-limit-policy",
+        "https://learn.microsoft.com/azure/api-management/azure-openai-emit-token-metric-policy",
+    ],
+)
+def token_limit(api: Resource, ctx: Context) -> Verdict:
+    if not _is_current(api):
+        return not_applicable("a non-current API revision")
+    backend = _ai_backend(api, ctx)
+    if backend is None or not _is_llm(backend):
+        return not_applicable("the API's backend is not an Azure OpenAI or AI Foundry model endpoint")
+    api.note("aiBackend", backend)
+    missing = []
+    for path, found in _effective(api, ctx):
+        tags = {f.element.tag for f in found}
+        if not tags & TOKEN_LIMITS:
+            missing.append(f"token limit on {path}")
+        if not tags & TOKEN_METRICS:
+            missing.append(f"token metric on {path}")
+    if missing:
+        return failed(f"missing: {', '.join(missing[:6])}", expected="a token limit and a token metric on every path")
+    return passed("token limit and token metric on every path", expected="a token limit and a token metric")
+
+
+@check(
+    id="apim.ai-caching",
+    title="APIs in front of AI services cache responses",
+    severity=Severity.LOW,
+    area=Area.COST,
+    checklist="cost-optimization",
+    types=[API],
+    reads=[SERVICE, BACKEND, *POLICY_TYPES],
+    rationale="The guide caches common AI completions and TTS responses to cut latency and cost; "
+    "cache-lookup or a semantic cache in API Management does that without code changes.",
+    remediation=Remediation(
+        text="Add azure-openai-semantic-cache-lookup/-store (or cache-lookup/cache-store) to the API.",
+        az="az apim api policy create --resource-group {resourceGroup} --service-name <service> --api-id {name} "
+        "--xml-file cache-policy.xml",
+        bicep='value: \'<policies><inbound><base /><azure-openai-semantic-cache-lookup score-threshold="0.05" '
+        'embeddings-backend-id="embeddings" /></inbound><outbound><azure-openai-semantic-cache-store '
+        'duration="60" /><base /></outbound></policies>\'',
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/azure-openai-semantic-cache-lookup-policy"],
+)
+def ai_caching(api: Resource, ctx: Context) -> Verdict:
+    if not _is_current(api):
+        return not_applicable("a non-current API revision")
+    if _ai_backend(api, ctx) is None:
+        return not_applicable("the API's backend is not Azure OpenAI or AI Services")
+    cached = {f.element.tag for _, found in _effective(api, ctx) for f in found} & CACHES
+    if cached:
+        return passed(f"caching with {', '.join(sorted(cached))}", expected="a cache lookup")
+    return failed("no cache lookup on this AI API", expected="cache-lookup or a semantic cache lookup")
+
+
+@check(
+    id="apim.circuit-breaker",
+    title="API Management backends for AI services break the circuit on failures",
+    severity=Severity.LOW,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[SERVICE],
+    reads=[BACKEND],
+    rationale="When Azure OpenAI throttles or fails, a circuit breaker (or a backend pool) stops the gateway "
+    "from piling retries onto it and lets calls degrade gracefully, as the guide's circuit-breaking row asks.",
+    remediation=Remediation(
+        text="Define the AI endpoints as backends with circuitBreaker rules, or group them in a load-balanced pool.",
+        az="az rest --method put --url https://management.azure.com{id}/backends/aoai?api-version=2024-05-01 "
+        "--body @backend-with-circuit-breaker.json",
+        bicep="properties: {\n  url: aoaiEndpoint\n  protocol: 'http'\n  circuitBreaker: {\n    rules: [ {\n"
+        "      name: 'aoai-breaker'\n      failureCondition: { count: 3, interval: 'PT1M', statusCodeRanges: [ "
+        "{ min: 429, max: 429 }, { min: 500, max: 599 } ] }\n      tripDuration: 'PT1M'\n    } ]\n  }\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/backends#circuit-breaker"],
+)
+def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
+    backends = ctx.children(service, BACKEND)
+    protected = [
+        b.name
+        for b in backends
+        if b.get("properties.circuitBreaker.rules", default=[], expect=list)
+        or b.get("properties.type", default="Single", expect=str).lower() == "pool"
+    ]
+    service.note("backendsWithCircuitBreakerOrPool", protected)
+    if protected:
+        return passed(f"circuit breaker or pool on {', '.join(protected)}", expected="a circuit breaker")
+    if not backends:
+        return failed(
+            "no backend entities: APIs call their service URLs directly, with no circuit breaker",
+            expected="backends with circuitBreaker rules or a pool",
+        )
+    return failed(f"{len(backends)} backend(s), none with a circuit breaker or pool", expected="a circuit breaker")
+
+
+#: customProperties keys that must be "False" for old protocols to be off.
+OLD_PROTOCOLS = [
+    f"Microsoft.WindowsAzure.ApiManagement.Gateway.Security.{side}Protocols.{proto}"
+    for side in ("", "Backend.")
+    for proto in ("Tls10", "Tls11", "Ssl30")
+]
+#: Services created before this date keep TLS 1.0/1.1 and SSL 3.0 enabled unless set otherwise.
+LEGACY_PROTOCOL_CUTOFF = "2018-04-01"
+
+
+@check(
+    id="apim.tls-protocols",
+    title="API Management disables TLS 1.0, TLS 1.1 and SSL 3.0 on gateway and backend",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[SERVICE],
+    rationale="Old protocols are broken and downgrade attacks reach the AI traffic the gateway carries.",
+    remediation=Remediation(
+        text="Set the gateway and backend Tls10, Tls11 and Ssl30 custom properties to False.",
+        az="az apim update --name {name} --resource-group {resourceGroup} --set "
+        "properties.customProperties.Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10=False",
+        bicep="customProperties: {\n  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls10': "
+        "'False'\n  'Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Protocols.Tls11': 'False'\n  ...\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-manage-protocols-ciphers"],
+)
+def tls_protocols(service: Resource, ctx: Context) -> Verdict:
+    created = service.get("properties.createdAtUtc", default="", expect=str)
+    try:
+        legacy = bool(created) and datetime.fromisoformat(created[:10]) < datetime.fromisoformat(LEGACY_PROTOCOL_CUTOFF)
+    except ValueError:
+        raise DataError(f"properties.createdAtUtc {created!r} is not a date") from None
+    if not created:
+        raise DataError("properties.createdAtUtc is absent, so the protocol defaults are unknown")
+    custom = service.get("properties.customProperties", default={}, expect=dict)
+    lowered = {k.lower(): v for k, v in custom.items()}
+    enabled = []
+    for key in OLD_PROTOCOLS:
+        value = lowered.get(key.lower())
+        on = (str(value).lower() == "true") if value is not None else legacy
+        if on:
+            enabled.append(key.split("Security.", 1)[1])
+    service.note("oldProtocolsEnabled", enabled)
+    if enabled:
+        return failed(f"enabled: {', '.join(enabled)}", expected="all False")
+    return passed("TLS 1.0, TLS 1.1 and SSL 3.0 are off on gateway and backend", expected="all False")
+
+
+@check(
+    id="apim.https-only",
+    title="No API in API Management accepts plain HTTP",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[API],
+    rationale="An API that lists the http or ws protocol accepts subscription keys and call data in clear text.",
+    remediation=Remediation(
+        text="Limit the API's protocols to https (and wss).",
+        az="az apim api update --resource-group {resourceGroup} --service-name <service> --api-id {name} "
+        "--protocols https",
+        bicep="properties: {\n  protocols: [ 'https' ]\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-manage-protocols-ciphers"],
+)
+def https_only(api: Resource, ctx: Context) -> Verdict:
+    if not _is_current(api):
+        return not_applicable("a non-current API revision")
+    protocols = api.get("properties.protocols", expect=list)
+    plain = [p for p in protocols if str(p).lower() in ("http", "ws")]
+    if plain:
+        return failed(f"accepts {', '.join(plain)}", expected=["https"])
+    return passed(f"protocols {', '.join(map(str, protocols))}", expected=["https"])
+
+
+@check(
+    id="apim.fronts-ai-services",
+    title="AI services are reached through API Management",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[COGNITIVE],
+    reads=[SERVICE, API, BACKEND],
+    scope="subscription",
+    rationale=(
+        "The guide's demo lets containers call Azure OpenAI and Speech directly: no rate limit, no token "
+        "accounting, no circuit breaker. In production API Management sits between the apps and the AI services."
+    ),
+    remediation=Remediation(
+        text="Deploy API Management, import the Azure OpenAI and Speech APIs, and point the apps at the gateway.",
+        az="az apim create --name apim-{resourceGroup} --resource-group {resourceGroup} --sku-name StandardV2 "
+        "--publisher-email ops@contoso.com --publisher-name Contoso",
+        bicep="resource apim 'Microsoft.ApiManagement/service@2023-05-01-preview' = {\n  sku: { name: 'StandardV2', "
+        "capacity: 1 }\n  identity: { type: 'SystemAssigned' }\n}",
+    ),
+    refs=[AI_GATEWAY_DOC],
+)
+def fronts_ai_services(subscription: Resource, ctx: Context) -> Verdict:
+    accounts = [a for a in ctx.resources(COGNITIVE) if a.get("kind", default="", expect=str).lower() in AI_KINDS]
+    subscription.note("aiAccounts", [a.name for a in accounts])
+    if not accounts:
+        return not_applicable("no Azure OpenAI, AI Services or Speech account in this subscription")
+    services = ctx.resources(SERVICE)
+    if not services:
+        return failed(
+            f"{len(accounts)} AI account(s) and no API Management: apps call them directly",
+            expected="API Management in front of the AI services",
+        )
+    fronted = []
+    for service in services:
+        for api in ctx.children(service, API):
+            if _is_current(api) and _ai_backend(api, ctx):
+                fronted.append(api.name)
+    subscription.note("aiApis", fronted)
+    if fronted:
+        return passed(f"AI APIs in API Management: {', '.join(fronted)}", expected="API Management in front")
+    return failed("API Management exists but no API fronts an AI service", expected="AI APIs in API Management")
