@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from auditor.api import (
     Area,
+    DataError,
     Param,
     Remediation,
     Resource,
@@ -17,6 +18,7 @@ from auditor.api import (
 from auditor.inventory import Context
 
 APP = "Microsoft.App/containerApps"
+ENVIRONMENT = "Microsoft.App/managedEnvironments"
 
 
 @check(
@@ -71,3 +73,64 @@ def max_replicas(app: Resource, ctx: Context) -> Verdict:
     if ceiling < floor:
         return failed(f"maxReplicas {ceiling} is below minReplicas {floor}", expected=f">= {floor}")
     return passed(f"maxReplicas is {ceiling} (minReplicas {floor})", expected=f">= {floor}")
+
+
+@check(
+    id="aca.scale-rules",
+    title="Container apps scale on load with at least one scale rule",
+    severity=Severity.MEDIUM,
+    area=Area.SCALABILITY,
+    checklist="load-testing",
+    types=[APP],
+    rationale=(
+        "Without a rule the app scales only on the platform's default HTTP concurrency. The guide scales on "
+        "concurrent requests (50) and CPU (70 %), so that replicas are added before calls queue."
+    ),
+    remediation=Remediation(
+        text="Add an HTTP concurrency rule and a CPU rule.",
+        az="az containerapp update --name {name} --resource-group {resourceGroup} --scale-rule-name http-requests "
+        "--scale-rule-type http --scale-rule-http-concurrency 50",
+        bicep="scale: {\n  rules: [\n    { name: 'http-requests', http: { metadata: { concurrentRequests: '50' } } }\n"
+        "    { name: 'cpu-utilization', custom: { type: 'cpu', metadata: { type: 'Utilization', value: '70' } } }\n"
+        "  ]\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/container-apps/scale-app"],
+)
+def scale_rules(app: Resource, ctx: Context) -> Verdict:
+    rules = app.get("properties.template.scale.rules", default=[], expect=list)
+    kinds = []
+    for rule in rules:
+        if not isinstance(rule, dict):
+            raise DataError("a scale rule is not an object")
+        kind = next((k for k in ("http", "tcp", "custom", "azureQueue") if rule.get(k)), None)
+        if kind == "custom":
+            kind = f"custom:{(rule['custom'] or {}).get('type', '?')}"
+        if kind:
+            kinds.append(kind)
+    if kinds:
+        return passed(f"scale rules: {', '.join(kinds)}", expected="at least one scale rule")
+    return failed("no scale rule", expected="at least one scale rule (HTTP concurrency, CPU or custom)")
+
+
+@check(
+    id="aca.environment-zone-redundant",
+    title="Container Apps environment is zone redundant",
+    severity=Severity.MEDIUM,
+    area=Area.SCALABILITY,
+    checklist="environment-validated",
+    types=[ENVIRONMENT],
+    rationale="A zone-redundant environment spreads replicas across availability zones, so a zone outage does "
+    "not drop every call.",
+    remediation=Remediation(
+        text="Create the environment with zone redundancy (it requires a VNet and cannot be changed later).",
+        az="az containerapp env create --name {name} --resource-group {resourceGroup} --zone-redundant "
+        "--infrastructure-subnet-resource-id <subnet-id>",
+        bicep="properties: {\n  zoneRedundant: true\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/reliability/reliability-azure-container-apps"],
+)
+def environment_zone_redundant(env: Resource, ctx: Context) -> Verdict:
+    redundant = env.get("properties.zoneRedundant", default=False, expect=bool)
+    if redundant:
+        return passed("zone redundant", expected=True)
+    return failed("not zone redundant", expected=True)
