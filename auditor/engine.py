@@ -17,7 +17,8 @@ from typing import Any
 
 from auditor.api import DataError, Resource, resource_group_of, subscription_of
 from auditor.inventory import Context, Inventory
-from auditor.model import Check, Finding, Severity, Status, Verdict
+from auditor.model import Check, Finding, Observation, Severity, Status, Verdict
+from auditor.secrets import scrub
 
 SUBSCRIPTION_TYPE = "Microsoft.Resources/subscriptions"
 
@@ -84,16 +85,18 @@ def _call(chk: Check, target: Resource, ctx: Context) -> Verdict:
     try:
         verdict = chk.fn(target, ctx)
     except DataError as exc:
-        return Verdict(Status.NOT_ASSESSED, str(exc), tuple(target.reads))
+        verdict = Verdict(Status.NOT_ASSESSED, str(exc), tuple(target.reads))
     except Exception as exc:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
         return Verdict(Status.ERROR, f"the check raised {type(exc).__name__}: {exc} at {where}")
-    if not isinstance(verdict, Verdict):
-        return Verdict(Status.ERROR, f"the check returned {type(verdict).__name__}, not a Verdict")
-    if not verdict.observations and target.reads:
-        verdict = Verdict(verdict.status, verdict.message, tuple(target.reads), verdict.expected)
-    return verdict
+    else:
+        if not isinstance(verdict, Verdict):
+            return Verdict(Status.ERROR, f"the check returned {type(verdict).__name__}, not a Verdict")
+    observations = verdict.observations or tuple(target.reads)
+    salt = target.subscription_id
+    safe = tuple(Observation(o.path, scrub(o.observed, salt), o.default_applied) for o in observations)
+    return Verdict(verdict.status, verdict.message, safe, verdict.expected)
 
 
 def _finding(chk: Check, severity: Severity, resource_id: str, rtype: str, name: str, verdict: Verdict) -> Finding:

@@ -75,3 +75,27 @@ def redact_settings(settings: dict[str, str], salt: str) -> dict[str, dict[str, 
             "keyVaultReference": bool(isinstance(value, str) and _KEY_VAULT_REFERENCE.match(value)),
         }
     return out
+
+
+def scrub(value: object, salt: str) -> object:
+    """A copy of an observed value with every secret-looking string replaced by its verdict.
+
+    The engine applies this to all evidence, so that a check which records a whole object (a
+    container with its environment, say) cannot leak a key into a report."""
+    if isinstance(value, str):
+        match = detect("", value, salt)
+        return f"<redacted: {match.pattern}, hash {match.fingerprint}>" if match else value
+    if isinstance(value, list):
+        return [scrub(item, salt) for item in value]
+    if isinstance(value, dict):
+        owner = value.get("name") if isinstance(value.get("name"), str) else ""
+        out: dict[object, object] = {}
+        for key, item in value.items():
+            if isinstance(item, str):
+                # {"name": "DB_PASSWORD", "value": "..."}: the value is judged by the variable's name too.
+                match = detect(owner if key == "value" else "", item, salt)
+                out[key] = f"<redacted: {match.pattern}, hash {match.fingerprint}>" if match else item
+            else:
+                out[key] = scrub(item, salt)
+        return out
+    return value

@@ -51,7 +51,7 @@ def test_detection_mode_and_disabled_waf_fail(gateway_and_policy):
 
 
 def test_standard_sku_has_no_waf(gateway_and_policy):
-    gateway, policy = gateway_and_policy
+    gateway, _policy = gateway_and_policy
     gateway["properties"]["sku"] = {"name": "Standard_v2", "tier": "Standard_v2"}
     del gateway["properties"]["firewallPolicy"]
     assert verdicts("appgw.waf-prevention", [gateway]) == {"agw-voice-prod": "fail"}

@@ -1,8 +1,8 @@
 """Network perimeter checks, one parametrized family per service table row."""
 
 import pytest
-
 from auditor.checks.network import PRIVATE_ENDPOINT, SERVICES
+
 from tests.checks.helpers import SUB, arm_id, only, resource, verdicts
 
 
