@@ -1,0 +1,188 @@
+"""API Management checks over the hardened fixture's service, broken one scope at a time."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.checks.helpers import SUB, only, resource, verdicts
+
+PARTS = Path(__file__).resolve().parents[2] / "fixtures" / "parts" / "hardened"
+FIXTURE_SUB = "3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13"
+
+
+@pytest.fixture
+def apim():
+    items = json.loads((PARTS / "apim.json").read_text().replace(FIXTURE_SUB, SUB))
+    return copy.deepcopy(items)
+
+
+def by_suffix(items, suffix):
+    return next(r for r in items if r["id"].endswith(suffix))
+
+
+def drop(items, suffix):
+    return [r for r in items if not r["id"].endswith(suffix)]
+
+
+def set_policy(items, suffix, xml):
+    by_suffix(items, suffix)["properties"]["value"] = xml
+
+
+def test_hardened_apim_passes(apim):
+    for check_id in ("apim.rate-limit", "apim.token-limit", "apim.https-only"):
+        result = verdicts(check_id, apim)
+        assert set(result.values()) <= {"pass", "not_applicable"} and "pass" in result.values(), (check_id, result)
+    for check_id in ("apim.circuit-breaker", "apim.tls-protocols"):
+        assert verdicts(check_id, apim) == {"apim-voice-prod": "pass"}
+    assert verdicts("apim.ai-caching", apim) == {"openai": "pass", "speech": "pass"}
+
+
+def test_rate_limit_evidence_names_scope_and_resolves_named_value(apim):
+    finding = next(f for f in verdicts_findings("apim.rate-limit", apim) if f.resource_name == "openai")
+    text = json.dumps(finding.evidence)
+    assert "product voice-agent" in text and "{{rate-limit-calls}} = 100" in text
+
+
+def verdicts_findings(check_id, items):
+    from tests.checks.helpers import run_check
+
+    return run_check(check_id, items)
+
+
+def test_product_policy_without_limit_fails(apim):
+    set_policy(apim, "products/voice-agent/policies/policy", "<policies><inbound><base /></inbound></policies>")
+    assert verdicts("apim.rate-limit", apim) == {"openai": "fail", "speech": "fail"}
+
+
+def test_api_scope_without_base_cuts_off_the_product_limit(apim):
+    set_policy(
+        apim,
+        "apis/speech/policies/policy",
+        '<policies><inbound><cache-lookup vary-by-developer="false" vary-by-developer-groups="false" />'
+        "</inbound></policies>",
+    )
+    assert verdicts("apim.rate-limit", apim)["speech"] == "fail"
+
+
+def test_operation_level_limit_covers_only_that_operation(apim):
+    set_policy(apim, "products/voice-agent/policies/policy", "<policies><inbound><base /></inbound></policies>")
+    apim.append(
+        {
+            "id": by_suffix(apim, "apis/speech/operations/synthesize")["id"] + "/policies/policy",
+            "name": "policy",
+            "type": "Microsoft.ApiManagement/service/apis/operations/policies",
+            "properties": {
+                "format": "rawxml",
+                "value": '<policies><inbound><base /><rate-limit calls="10" renewal-period="1" /></inbound></policies>',
+            },
+        }
+    )
+    finding = next(f for f in verdicts_findings("apim.rate-limit", apim) if f.resource_name == "speech")
+    assert finding.status.value == "fail" and "operation transcribe" in finding.evidence["message"]
+
+
+def test_global_limit_and_secret_named_value(apim):
+    set_policy(apim, "products/voice-agent/policies/policy", "<policies><inbound><base /></inbound></policies>")
+    set_policy(
+        apim,
+        "service/apim-voice-prod/policies/policy",
+        '<policies><inbound><rate-limit-by-key calls="{{aoai-api-key}}" renewal-period="60" '
+        'counter-key="@(context.Request.IpAddress)" /></inbound></policies>',
+    )
+    finding = next(f for f in verdicts_findings("apim.rate-limit", apim) if f.resource_name == "openai")
+    assert finding.status.value == "pass" and "secret named value" in json.dumps(finding.evidence)
+
+
+def test_fragment_expansion_and_missing_fragment(apim):
+    # the token metric comes from the ai-usage-metrics fragment
+    assert verdicts("apim.token-limit", apim)["openai"] == "pass"
+    without = drop(apim, "policyFragments/ai-usage-metrics")
+    assert verdicts("apim.token-limit", without)["openai"] == "not_assessed"
+
+
+def test_token_limit_missing_fails(apim):
+    xml = by_suffix(apim, "apis/openai/policies/policy")["properties"]["value"]
+    set_policy(apim, "apis/openai/policies/policy", xml.replace("azure-openai-token-limit", "set-header"))
+    finding = next(f for f in verdicts_findings("apim.token-limit", apim) if f.resource_name == "openai")
+    assert finding.status.value == "fail" and "token limit" in finding.evidence["message"]
+
+
+def test_malformed_policy_is_not_assessed(apim):
+    set_policy(apim, "apis/openai/policies/policy", "<policies><inbound><base /></policies")
+    assert verdicts("apim.rate-limit", apim)["openai"] == "not_assessed"
+    set_policy(apim, "apis/openai/policies/policy", "<!DOCTYPE x [<!ENTITY a 'b'>]><policies/>")
+    assert verdicts("apim.rate-limit", apim)["openai"] == "not_assessed"
+
+
+def test_raw_expressions_with_angle_brackets_parse(apim):
+    set_policy(
+        apim,
+        "apis/openai/policies/policy",
+        '<policies><inbound><base /><choose><when condition="@(context.Request.Body.As<string>().Length > 10 && true)">'
+        '<set-header name="x" exists-action="override"><value>@("a<b")</value></set-header></when></choose>'
+        "</inbound></policies>",
+    )
+    assert verdicts("apim.rate-limit", apim)["openai"] == "pass"
+
+
+def test_policies_not_collected_is_not_assessed(apim):
+    collected = sorted({r["type"] for r in apim} - {"Microsoft.ApiManagement/service/products/policies"})
+    result = verdicts("apim.rate-limit", apim, collected=collected)
+    assert result == {"openai": "not_assessed", "speech": "not_assessed"}
+
+
+def test_non_ai_api_is_not_applicable_for_token_limit(apim):
+    api = by_suffix(apim, "apis/speech")
+    assert verdicts("apim.token-limit", apim)["speech"] == "not_applicable"
+    api["properties"]["serviceUrl"] = "https://backend.contoso.com"
+    assert verdicts("apim.ai-caching", apim)["speech"] == "not_applicable"
+
+
+def test_plain_http_api_fails(apim):
+    by_suffix(apim, "apis/speech")["properties"]["protocols"] = ["http", "https"]
+    assert verdicts("apim.https-only", apim)["speech"] == "fail"
+    by_suffix(apim, "apis/speech")["properties"]["protocols"] = "https"
+    assert verdicts("apim.https-only", apim)["speech"] == "not_assessed"
+
+
+def test_circuit_breaker(apim):
+    without = [r for r in apim if "/backends/" not in r["id"]]
+    assert verdicts("apim.circuit-breaker", without) == {"apim-voice-prod": "fail"}
+    plain = drop(drop(apim, "backends/aoai-pool"), "backends/aoai-eastus2")
+    assert verdicts("apim.circuit-breaker", plain) == {"apim-voice-prod": "fail"}
+
+
+@pytest.mark.parametrize(
+    ("created", "custom", "expected"),
+    [
+        ("2026-03-02T10:20:11Z", {}, "pass"),
+        ("2017-05-01T00:00:00Z", {}, "fail"),
+        (
+            "2026-03-02T10:20:11Z",
+            {"Microsoft.WindowsAzure.ApiManagement.Gateway.Security.Backend.Protocols.Tls11": "True"},
+            "fail",
+        ),
+        (None, {}, "not_assessed"),
+    ],
+)
+def test_tls_protocol_defaults_follow_creation_date(apim, created, custom, expected):
+    service = by_suffix(apim, "service/apim-voice-prod")
+    service["properties"]["customProperties"] = custom
+    if created is None:
+        del service["properties"]["createdAtUtc"]
+    else:
+        service["properties"]["createdAtUtc"] = created
+    assert verdicts("apim.tls-protocols", apim) == {"apim-voice-prod": expected}
+
+
+def test_ai_traffic_through_gateway(apim):
+    aoai = resource("Microsoft.CognitiveServices/accounts", "aoai", kind="OpenAI", sku={"name": "S0"}, properties={})
+    assert only("apim.fronts-ai-services", [aoai]).status.value == "fail"
+    assert only("apim.fronts-ai-services", [aoai, *apim]).status.value == "pass"
+    assert only("apim.fronts-ai-services", []).status.value == "not_applicable"
+    for api in ("apis/openai", "apis/speech"):
+        by_suffix(apim, api)["properties"]["serviceUrl"] = "https://example.com"
+    no_ai = [r for r in apim if "/backends/" not in r["id"]]
+    assert only("apim.fronts-ai-services", [aoai, *no_ai]).status.value == "fail"
