@@ -232,3 +232,7 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("golive: interrupted", err=True)
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

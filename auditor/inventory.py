@@ -14,6 +14,9 @@ from auditor.api import DataError, Resource, subscription_of
 from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
 
 Raw = dict[str, Any]
+#: Types with a single-segment name that Resource Graph's `resources` table still does not hold:
+#: extension resources and subscription-level billing objects.
+NOT_IN_RESOURCE_GRAPH = frozenset({"microsoft.insights/diagnosticsettings", "microsoft.consumption/budgets"})
 
 
 class NotCollected(DataError):
@@ -124,7 +127,7 @@ class Inventory:
             return f"{rtype} is not in the snapshot's coverage for subscription {sub}"
         if (sub, key) in self._by_sub_type:
             return None
-        if self.coverage_mode == COVERAGE_TOP_LEVEL and rtype.count("/") == 1:
+        if self.coverage_mode == COVERAGE_TOP_LEVEL and rtype.count("/") == 1 and key not in NOT_IN_RESOURCE_GRAPH:
             return None
         if self.coverage_mode == COVERAGE_TOP_LEVEL:
             return f"the input is Resource Graph output, which holds no child or extension resources such as {rtype}"
