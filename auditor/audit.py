@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from auditor import checklist, engine, registry, result
+from auditor import baseline, checklist, engine, registry, result, waivers
 from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
 from auditor.model import Area, Check, InputError
@@ -31,6 +31,8 @@ class AuditRequest:
     skip: Sequence[str] = ()
     checks_dirs: Sequence[Path] = ()
     attestations: Path | None = None
+    waivers: Path | None = None
+    baseline: Path | None = None
     today: date | None = None
 
 
@@ -87,6 +89,23 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     attestation_path = request.attestations or config.attestations
     attestations = checklist.load_attestations(str(attestation_path)) if attestation_path else []
     max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
+    today = request.today or started.date()
+    waiver_path = request.waivers or config.waivers
+    waiver_list = waivers.load(str(waiver_path)) if waiver_path else None
+    previous = baseline.load(str(request.baseline)) if request.baseline else None
+
+    def adjust(finding_docs: list[dict[str, Any]]) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if waiver_list is not None:
+
+            def tags_of(resource_id: str) -> dict[str, Any]:
+                return (inventory.by_id(resource_id) or {}).get("tags") or {}
+
+            extra["waivers"] = waivers.apply(finding_docs, waiver_list, today, tags_of, str(waiver_path))
+        if previous is not None:
+            extra["baseline"] = baseline.apply(finding_docs, previous, str(request.baseline))
+        return extra
+
     finished = datetime.now(timezone.utc)
     snap = request.snapshot
     return result.build(
@@ -103,7 +122,7 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         coverage=coverage_section(inventory, checks),
         attestations=attestations,
         max_age_days=max_age,
-        today=request.today or started.date(),
+        today=today,
         run={
             "startedAt": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "finishedAt": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -112,4 +131,5 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
             "attestationMaxAgeDays": max_age,
         },
         problems=catalogue.problems,
+        adjust=adjust,
     )

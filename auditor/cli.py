@@ -92,6 +92,10 @@ def _demo_path() -> str:
 @click.option("--config", "config_path", metavar="FILE", help="golive.toml or pyproject.toml ([tool.golive]).")
 @click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Load extra checks from *.py files.")
 @click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
+@click.option("--waivers", metavar="FILE", help="TOML file of accepted failures (justification and expiry required).")
+@click.option("--baseline", metavar="FILE", help="A previous JSON report: mark findings new, unchanged or fixed.")
+@click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only for new failures.")
+@click.option("--sarif-include-not-assessed", is_flag=True, help="Add not_assessed findings to SARIF as notes.")
 @click.option("--strict", is_flag=True, help="Exit 3 when any finding is not_assessed or error.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", count=True, help="List every failure and not-assessed finding.")
@@ -106,6 +110,10 @@ def audit(
     config_path: str | None,
     checks_dirs: tuple[str, ...],
     attestations: str | None,
+    waivers: str | None,
+    baseline: str | None,
+    fail_on_new: bool,
+    sarif_include_not_assessed: bool,
     strict: bool,
     quiet: bool,
     verbose: int,
@@ -136,23 +144,36 @@ def audit(
             skip=skip,
             checks_dirs=[Path(d) for d in checks_dirs],
             attestations=Path(attestations) if attestations else None,
+            waivers=Path(waivers) if waivers else None,
+            baseline=Path(baseline) if baseline else None,
         )
     )
+    if fail_on_new and not baseline:
+        raise click.UsageError("--fail-on-new needs --baseline")
     threshold = (fail_on or (config.fail_on.value if config.fail_on else DEFAULT_FAIL_ON)).lower()
-    written = _write_reports(report, names, output_dir)
+    options = {"include_not_assessed": sarif_include_not_assessed}
+    written, notes = _write_reports(report, names, output_dir, options)
     if not quiet:
-        from auditor.reports.terminal import render_summary
-
-        stream = sys.stderr if output_dir == "-" else sys.stdout
-        text = render_summary(report, written, colour=_colour(stream), verbose=verbose, fail_on=threshold)
-        click.echo(text, file=stream)
-    sys.exit(exit_code(report, threshold, strict))
+        _print_summary(report, written + notes, output_dir == "-", verbose, threshold)
+    sys.exit(exit_code(report, threshold, strict, only_new=fail_on_new))
 
 
-def exit_code(report: dict[str, Any], fail_on: str, strict: bool) -> int:
-    at_or_above = SEVERITIES[: SEVERITIES.index(fail_on) + 1]
-    failures = report["summary"]["failuresBySeverity"]
-    if any(failures[s] for s in at_or_above):
+def _print_summary(report: dict[str, Any], lines: list[str], to_stderr: bool, verbose: int, threshold: str) -> None:
+    from auditor.reports.terminal import render_summary
+
+    stream = sys.stderr if to_stderr else sys.stdout
+    text = render_summary(report, lines, colour=_colour(stream), verbose=verbose, fail_on=threshold)
+    click.echo(text, file=stream)
+
+
+def exit_code(report: dict[str, Any], fail_on: str, strict: bool, only_new: bool = False) -> int:
+    at_or_above = set(SEVERITIES[: SEVERITIES.index(fail_on) + 1])
+    blocking = [
+        f
+        for f in report["findings"]
+        if f["status"] == "fail" and f["severity"] in at_or_above and (not only_new or f.get("baselineState") == "new")
+    ]
+    if blocking:
         return EXIT_FAILURES
     counts = report["summary"]["byStatus"]
     if strict and (counts["not_assessed"] or counts["error"]):
@@ -160,21 +181,52 @@ def exit_code(report: dict[str, Any], fail_on: str, strict: bool) -> int:
     return EXIT_OK
 
 
-def _write_reports(report: dict[str, Any], names: list[str], output_dir: str) -> list[str]:
+def _write_reports(
+    report: dict[str, Any], names: list[str], output_dir: str, options: dict[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
+    """Render every format before writing any, so a failure leaves no half-written set.
+    Returns the paths written and notes from the renderers (such as SARIF truncation)."""
     from auditor import reports
     from auditor.snapshot import write_atomic
 
-    rendered = {name: reports.render(name, report) for name in names}  # render all before writing any
+    notes: list[str] = []
+    rendered = {name: reports.render(name, report, notes=notes, **(options or {})) for name in names}
     if output_dir == "-":
         sys.stdout.buffer.write(rendered["json"])
         sys.stdout.flush()
-        return []
+        return [], notes
     written = []
     for name, data in rendered.items():
         path = Path(output_dir) / reports.FORMATS[name].filename
         write_atomic(path, data)
         written.append(str(path))
-    return written
+    return written, notes
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("result", metavar="RESULT.json")
+@click.option("--format", "formats", multiple=True, metavar="LIST", help="Formats to render (default: html).")
+@click.option("--output-dir", "-o", default=DEFAULT_OUTPUT_DIR, show_default=True, metavar="DIR")
+@click.option("--sarif-include-not-assessed", is_flag=True, help="Add not_assessed findings to SARIF as notes.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def report(
+    result: str, formats: tuple[str, ...], output_dir: str, sarif_include_not_assessed: bool, quiet: bool
+) -> None:
+    """Re-render a saved JSON report in other formats, without auditing again."""
+    from auditor import reports
+    from auditor.baseline import load as load_report
+
+    try:
+        names = reports.parse_formats(formats or ("html",))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format") from None
+    if output_dir == "-":
+        raise click.BadParameter("give a directory", param_hint="--output-dir")
+    document = load_report(result)
+    written, notes = _write_reports(document, names, output_dir, {"include_not_assessed": sarif_include_not_assessed})
+    if not quiet:
+        for line in written + notes:
+            click.echo(line)
 
 
 @cli.command()

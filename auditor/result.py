@@ -7,7 +7,7 @@ re-render any saved audit without re-auditing, and every format shows the same f
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -69,7 +69,10 @@ def build(
     today: date,
     run: Mapping[str, Any],
     problems: list[dict[str, str]],
+    adjust: Callable[[list[dict[str, Any]]], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """Assemble the report. `adjust` may change finding dicts in place (waivers, baselines) before
+    anything is counted, and returns extra top-level sections."""
     check_docs = []
     for chk in sorted(checks, key=lambda c: c.meta.id):
         doc = chk.meta.to_dict()
@@ -79,6 +82,7 @@ def build(
         )
         check_docs.append(doc)
     finding_docs = [f.to_dict() for f in findings]
+    extra = adjust(finding_docs) if adjust else {}
     statuses: dict[str, list[str]] = {c["id"]: [] for c in check_docs}
     for f in finding_docs:
         statuses[f["checkId"]].append("pass" if f["status"] == "waived" else f["status"])
@@ -97,4 +101,5 @@ def build(
         "summary": summarize(finding_docs, check_docs),
         "checklist": items,
         "problems": problems,
+        **extra,
     }

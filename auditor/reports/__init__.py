@@ -21,7 +21,17 @@ class Format:
         return importlib.import_module(self.module).render  # type: ignore[no-any-return]
 
 
-FORMATS: dict[str, Format] = {f.name: f for f in (Format("json", "auditor.reports.json_report", "golive-report.json"),)}
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in (
+        Format("json", "auditor.reports.json_report", "golive-report.json"),
+        Format("html", "auditor.reports.html", "golive-report.html"),
+        Format("sarif", "auditor.reports.sarif", "golive-report.sarif"),
+        Format("md", "auditor.reports.markdown", "golive-report.md"),
+        Format("junit", "auditor.reports.junit", "golive-report.junit.xml"),
+        Format("csv", "auditor.reports.csv_report", "golive-report.csv"),
+    )
+}
 
 
 def parse_formats(text: Iterable[str]) -> list[str]:

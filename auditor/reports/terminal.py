@@ -100,6 +100,16 @@ def render_summary(
     manual = sum(1 for i in items if i["status"] in ("manual", "stale"))
     out("")
     out(f"Deployment checklist: {ready}/{len(items)} items ready, {manual} awaiting attestation")
+    waivers = report.get("waivers")
+    if waivers:
+        out(
+            f"Waivers: {waivers['applied']} finding(s) waived, {len(waivers['expired'])} expired, "
+            f"{len(waivers['unused'])} unused"
+        )
+    baseline = report.get("baseline")
+    if baseline:
+        counts = baseline["counts"]
+        out(f"Against the baseline: {counts['new']} new, {counts['unchanged']} unchanged, {counts['fixed']} fixed")
     if written:
         out("Reports written:")
         for path in written:

@@ -1,0 +1,43 @@
+(function () {
+  "use strict";
+  var panel = document.getElementById("filters");
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
+  var checks = Array.prototype.slice.call(document.querySelectorAll("section.check"));
+  var counter = document.getElementById("shown");
+  var fields = ["severity", "status", "area", "subscription", "group"];
+  var controls = {};
+  fields.forEach(function (name) { controls[name] = document.getElementById("filter-" + name); });
+  var text = document.getElementById("filter-text");
+
+  function matches(row) {
+    for (var i = 0; i < fields.length; i++) {
+      var wanted = controls[fields[i]].value;
+      if (wanted && row.getAttribute("data-" + fields[i]) !== wanted) { return false; }
+    }
+    var needle = text.value.trim().toLowerCase();
+    return !needle || row.getAttribute("data-text").indexOf(needle) !== -1;
+  }
+
+  function apply() {
+    var shown = 0;
+    rows.forEach(function (row) {
+      var ok = matches(row);
+      row.hidden = !ok;
+      if (ok) { shown += 1; }
+    });
+    checks.forEach(function (section) {
+      section.hidden = !section.querySelector("tr.finding:not([hidden])");
+    });
+    counter.textContent = shown + " of " + rows.length + " findings shown";
+  }
+
+  fields.forEach(function (name) { controls[name].addEventListener("change", apply); });
+  text.addEventListener("input", apply);
+  document.getElementById("filter-reset").addEventListener("click", function () {
+    fields.forEach(function (name) { controls[name].value = ""; });
+    text.value = "";
+    apply();
+  });
+  panel.hidden = false;
+  apply();
+}());
