@@ -2,6 +2,10 @@
   "use strict";
   var panel = document.getElementById("filters");
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
+  var haystacks = rows.map(function (row) {
+    var section = row.closest("section.check");
+    return (row.textContent + " " + (section ? section.id : "")).toLowerCase();
+  });
   var checks = Array.prototype.slice.call(document.querySelectorAll("section.check"));
   var counter = document.getElementById("shown");
   var fields = ["severity", "status", "area", "subscription", "group"];
@@ -9,19 +13,19 @@
   fields.forEach(function (name) { controls[name] = document.getElementById("filter-" + name); });
   var text = document.getElementById("filter-text");
 
-  function matches(row) {
+  function matches(row, index) {
     for (var i = 0; i < fields.length; i++) {
       var wanted = controls[fields[i]].value;
       if (wanted && row.getAttribute("data-" + fields[i]) !== wanted) { return false; }
     }
     var needle = text.value.trim().toLowerCase();
-    return !needle || row.getAttribute("data-text").indexOf(needle) !== -1;
+    return !needle || haystacks[index].indexOf(needle) !== -1;
   }
 
   function apply() {
     var shown = 0;
-    rows.forEach(function (row) {
-      var ok = matches(row);
+    rows.forEach(function (row, index) {
+      var ok = matches(row, index);
       row.hidden = !ok;
       if (ok) { shown += 1; }
     });

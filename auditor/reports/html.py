@@ -19,7 +19,7 @@ from auditor.checklist import ITEMS_BY_ID
 
 STATUS_ORDER = ["fail", "error", "not_assessed", "waived", "pass", "not_applicable", "manual"]
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
-OBSERVED_LIMIT = 600
+OBSERVED_LIMIT = 200
 
 
 def _asset(name: str) -> str:
@@ -49,7 +49,6 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
     for finding in report["findings"]:
         f = dict(finding)
         f["shortId"] = _short_id(f["resourceId"])
-        f["searchText"] = " ".join([f["resourceName"], f["resourceId"], f["checkId"], f["evidence"]["message"]]).lower()
         f["evidence"] = dict(f["evidence"])
         f["evidence"]["observations"] = [
             {**o, "observedText": _text(o.get("observed"))} for o in f["evidence"]["observations"]

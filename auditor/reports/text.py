@@ -9,8 +9,8 @@ def md_escape(text: str) -> str:
     """Markdown and HTML specials in snapshot text become literal characters."""
     out = []
     for ch in str(text):
-        if ch in "\\`*_{}[]()#+-.!|<>&~":
-            out.append("&#" + str(ord(ch)) + ";" if ch in "<>&" else "\\" + ch)
+        if ch in "\\`*_{}[]()#+-.!|<>&~\"'":
+            out.append("&#" + str(ord(ch)) + ";" if ch in "<>&\"'" else "\\" + ch)
         elif ch in "\r\n":
             out.append(" ")
         else:

