@@ -11,7 +11,8 @@ from typing import Any
 from auditor.model import InputError
 from auditor.snapshot import read_json_file, validate_document
 
-PROBLEM = "fail"
+# A waived finding still fails underneath: waiving it must not read as a fix.
+PROBLEM = ("fail", "waived")
 
 
 def load(path: str) -> dict[str, Any]:
@@ -30,8 +31,8 @@ def apply(findings: list[dict[str, Any]], previous: dict[str, Any], source: str)
     for finding in findings:
         old = before.get(finding["fingerprint"])
         seen.add(finding["fingerprint"])
-        was_failing = old is not None and old["status"] == PROBLEM
-        if finding["status"] == PROBLEM:
+        was_failing = old is not None and old["status"] in PROBLEM
+        if finding["status"] in PROBLEM:
             state = "unchanged" if was_failing else "new"
         elif was_failing:
             state = "fixed"
@@ -42,7 +43,7 @@ def apply(findings: list[dict[str, Any]], previous: dict[str, Any], source: str)
     gone = [
         {k: f[k] for k in ("checkId", "resourceId", "resourceName", "severity", "fingerprint")}
         for fp, f in sorted(before.items())
-        if fp not in seen and f["status"] == PROBLEM
+        if fp not in seen and f["status"] in PROBLEM
     ]
     counts["fixed"] += len(gone)
     return {"file": source, "counts": counts, "gone": gone}
