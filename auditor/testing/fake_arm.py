@@ -1,0 +1,290 @@
+"""A local HTTPS fake of Azure Resource Manager that serves a snapshot, for tests and demos.
+
+    with FakeArm(snapshot_document, page_size=2) as arm:
+        golive collect --arm-endpoint {arm.url} --ca-bundle {arm.ca_bundle} ...
+
+It answers the reads golive makes, the way ARM does: the subscription list; lists by
+subscription and by resource group for every type; GET by id; child collections
+({id}/apis); extension collections ({id}/providers/Microsoft.Insights/diagnosticSettings);
+nextLink paging; a required api-version; case-insensitive paths. Faults can be injected per
+route (status codes with Retry-After, latency, malformed bodies, dropped connections), and every
+request is logged. Only GET is served: anything else is answered 405 and logged, so that a test
+can prove the collector never writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import ssl
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+
+@dataclass
+class Fault:
+    """Answer requests whose path matches `pattern` (a regex, searched in the lower-cased path)
+    with `status` (and an ARM error body), after `delay` seconds, `times` times (None: always).
+    `malformed` sends a body that is not JSON; `drop` closes the connection without an answer."""
+
+    pattern: str
+    status: int = 500
+    times: int | None = None
+    retry_after: float | None = None
+    delay: float = 0.0
+    malformed: bool = False
+    drop: bool = False
+    code: str = ""
+    hits: int = 0
+
+    def matches(self, path: str) -> bool:
+        return (self.times is None or self.hits < self.times) and re.search(self.pattern, path) is not None
+
+
+@dataclass
+class LoggedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+
+
+@dataclass
+class FakeArm:
+    document: dict[str, Any]
+    page_size: int = 50
+    latency: float = 0.0
+    faults: list[Fault] = field(default_factory=list)
+    log: list[LoggedRequest] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: dict[str, dict[str, Any]] = {}
+        self._collections: dict[str, list[dict[str, Any]]] = {}
+        for resource in self.document["resources"]:
+            rid = resource["id"].rstrip("/")
+            self._items[rid.lower()] = resource
+            for collection in _collections_of(rid):
+                self._collections.setdefault(collection, []).append(resource)
+        self._server: ThreadingHTTPServer | None = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.url = ""
+        self.ca_bundle = ""
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def __enter__(self) -> FakeArm:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._tmp = tempfile.TemporaryDirectory(prefix="golive-fake-arm-")
+        cert, key, ca = _certificates(Path(self._tmp.name))
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        handler = type("Handler", (_Handler,), {"arm": self})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        self._server = server
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.url = f"https://127.0.0.1:{server.server_address[1]}"
+        self.ca_bundle = str(ca)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    # -- answers ---------------------------------------------------------------------------------
+    def record(self, method: str, path: str, query: str, status: int) -> None:
+        with self._lock:
+            self.log.append(LoggedRequest(method, path, query, status))
+
+    def fault_for(self, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(path):
+                    fault.hits += 1
+                    return fault
+        return None
+
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        key = path.rstrip("/").lower()
+        if key == "/subscriptions":
+            tenant = self.document["scope"].get("tenantId")
+            value = [
+                {
+                    "id": f"/subscriptions/{s['subscriptionId']}",
+                    "subscriptionId": s["subscriptionId"],
+                    "displayName": s.get("displayName") or s["subscriptionId"],
+                    "state": s.get("state") or "Enabled",
+                    "tenantId": tenant,
+                }
+                for s in self.document["scope"]["subscriptions"]
+            ]
+            return 200, {"value": value}
+        if key in self._items:
+            return 200, self._items[key]
+        if not _looks_like_collection(key):
+            return 404, _error("ResourceNotFound", f"The resource '{path}' was not found.")
+        items = self._collections.get(key, [])
+        start = int(query.get("$skiptoken", ["0"])[0] or 0)
+        page = items[start : start + self.page_size]
+        body: dict[str, Any] = {"value": page}
+        if start + self.page_size < len(items):
+            rest = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
+            body["nextLink"] = f"{self.url}{path}?{urlencode({**rest, '$skiptoken': start + self.page_size})}"
+        return 200, body
+
+
+def _error(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def _collections_of(resource_id: str) -> list[str]:
+    """The list URLs a resource appears in: its own collection, and for a top-level resource in a
+    resource group, the subscription-wide list of its type too."""
+    parts = resource_id.split("/")
+    own = "/".join(parts[:-1]).lower()
+    out = [own]
+    lowered = [p.lower() for p in parts]
+    providers = [i for i, p in enumerate(lowered) if p == "providers"]
+    if len(providers) == 1 and len(parts) - providers[0] == 4 and "resourcegroups" in lowered[:4]:
+        out.append("/".join(["", "subscriptions", lowered[2], "providers", lowered[-3], lowered[-2]]))
+    return out
+
+
+def _looks_like_collection(path: str) -> bool:
+    # /subscriptions/{s}/providers/ns/type, .../resourceGroups/{g}/providers/ns/type, {id}/childType,
+    # {id}/providers/ns/extensionType: an even number of segments after the last "providers" + ns.
+    return path.startswith("/subscriptions/") and "/providers/" in path
+
+
+class _Handler(BaseHTTPRequestHandler):
+    arm: FakeArm
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+        return
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-ms-request-id", f"fake-{time.monotonic_ns()}")
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        split = urlsplit(self.path)
+        path, query = split.path, parse_qs(split.query, keep_blank_values=True)
+        arm = self.arm
+        if arm.latency:
+            time.sleep(arm.latency)
+        if "api-version" not in {k.lower() for k in query}:
+            arm.record("GET", path, split.query, 400)
+            body = _error("MissingApiVersionParameter", "The api-version query parameter is required.")
+            self._send(400, json.dumps(body).encode())
+            return
+        fault = arm.fault_for(path.lower())
+        if fault is not None:
+            if fault.delay:
+                time.sleep(fault.delay)
+            if fault.drop:
+                arm.record("GET", path, split.query, 0)
+                self.close_connection = True
+                self.connection.close()
+                return
+            if fault.malformed:
+                arm.record("GET", path, split.query, 200)
+                self._send(200, b'{"value": [ {"id": "/subscriptions/truncated')
+                return
+            if fault.status != 200:
+                arm.record("GET", path, split.query, fault.status)
+                headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else {}
+                code = fault.code or {403: "AuthorizationFailed", 429: "TooManyRequests"}.get(
+                    fault.status, "InternalServerError"
+                )
+                self._send(fault.status, json.dumps(_error(code, f"injected {fault.status}")).encode(), headers)
+                return
+        status, body = arm.answer(path, query)
+        arm.record("GET", path, split.query, status)
+        self._send(status, json.dumps(body).encode())
+
+    def _refuse(self) -> None:
+        split = urlsplit(self.path)
+        self.arm.record(self.command, split.path, split.query, 405)
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        self._send(405, json.dumps(_error("MethodNotAllowed", "the fake ARM serves reads only")).encode())
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
+
+
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throw-away CA and a server certificate for 127.0.0.1 and localhost, made at start-up."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "golive fake ARM test CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = folder / "server.pem", folder / "server.key", folder / "ca.pem"
+    paths[0].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    paths[2].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    return paths
