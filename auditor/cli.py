@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 
 import click
 
+from auditor.collect.command import collect_command, live_options, wants_live
+
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_INPUT = 2
@@ -92,6 +94,8 @@ def _demo_path() -> str:
 @click.option("--config", "config_path", metavar="FILE", help="golive.toml or pyproject.toml ([tool.golive]).")
 @click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Load extra checks from *.py files.")
 @click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
+@live_options
+@click.option("--save-snapshot", metavar="FILE", help="With --subscription: also keep the collected snapshot.")
 @click.option("--waivers", metavar="FILE", help="TOML file of accepted failures (justification and expiry required).")
 @click.option("--baseline", metavar="FILE", help="A previous JSON report: mark findings new, unchanged or fixed.")
 @click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only for new failures.")
@@ -117,14 +121,16 @@ def audit(
     strict: bool,
     quiet: bool,
     verbose: int,
+    save_snapshot: str | None,
+    **live: Any,
 ) -> None:
-    """Audit a snapshot and write reports."""
+    """Audit a snapshot (or collect one with --subscription) and write reports."""
     from auditor import config as config_module
     from auditor import reports, snapshot
     from auditor.audit import AuditRequest, run_audit
 
-    if bool(snapshot_path) == bool(demo):
-        raise click.UsageError("give exactly one of --snapshot FILE or --demo")
+    if sum(map(bool, (snapshot_path, demo, wants_live(live)))) != 1:
+        raise click.UsageError("give exactly one of --snapshot FILE, --demo or --subscription/--all-subscriptions")
     try:
         names = reports.parse_formats(formats or ("json",))
     except ValueError as exc:
@@ -132,10 +138,17 @@ def audit(
     if output_dir == "-" and names != ["json"]:
         raise click.BadParameter("'-' writes only the JSON report; drop the other formats", param_hint="--output-dir")
     config = config_module.load(config_path, Path.cwd())
-    source = snapshot_path or _demo_path()
-    snap = snapshot.load(source)
-    if demo:
-        snap.source = "demo"
+    if wants_live(live):
+        from auditor.collect.command import run_collection
+
+        snap = run_collection(live, [Path(d) for d in checks_dirs], only, skip, quiet)
+        snap.source = "live: " + ", ".join(s["subscriptionId"] for s in snap.scope["subscriptions"])
+        if save_snapshot:
+            snapshot.save(snap, save_snapshot)
+    else:
+        snap = snapshot.load(snapshot_path or _demo_path())
+        if demo:
+            snap.source = "demo"
     report = run_audit(
         AuditRequest(
             snapshot=snap,
@@ -276,6 +289,9 @@ def checks_show(check_id: str, fmt: str, checks_dirs: tuple[str, ...]) -> None:
     if check_id not in catalogue:
         raise click.BadParameter(f"no check with id {check_id!r} (see 'golive checks list')", param_hint="ID")
     click.echo(docs.check_page(catalogue[check_id].meta, fmt), nl=False)
+
+
+cli.add_command(collect_command)
 
 
 def main() -> None:

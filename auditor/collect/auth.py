@@ -1,0 +1,144 @@
+"""Credentials, clouds and the SDK pipeline golive reads through.
+
+No secret is ever a command-line argument: azure-identity's chain reads service-principal
+secrets, workload identity and managed identity from the environment, or uses the Azure CLI
+login. GOLIVE_ACCESS_TOKEN may hold a pre-acquired ARM access token (for Azure Stack Hub, air-gapped
+runners and tests against the fake ARM).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+# This module is imported only when golive collects, never by `golive --help`.
+from azure.core.pipeline.policies import SansIOHTTPPolicy
+
+CLOUDS = {
+    "AzureCloud": ("https://management.azure.com", "login.microsoftonline.com"),
+    "AzureUSGovernment": ("https://management.usgovcloudapi.net", "login.microsoftonline.us"),
+    "AzureChinaCloud": ("https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
+}
+TOKEN_VARIABLE = "GOLIVE_ACCESS_TOKEN"
+
+
+@dataclass(frozen=True)
+class Target:
+    cloud: str = "AzureCloud"
+    arm_endpoint: str | None = None
+    ca_bundle: str | None = None
+    tenant: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return (self.arm_endpoint or CLOUDS[self.cloud][0]).rstrip("/")
+
+    @property
+    def scope(self) -> str:
+        return f"{CLOUDS[self.cloud][0]}/.default"
+
+
+class StaticToken:
+    """A credential that hands out a token acquired elsewhere."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self._token, int(time.time()) + 3600)
+
+
+class TenantCredential:
+    """Pins every token request to one tenant (--tenant)."""
+
+    def __init__(self, inner: Any, tenant: str) -> None:
+        self._inner, self._tenant = inner, tenant
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        kwargs["tenant_id"] = self._tenant
+        return self._inner.get_token(*scopes, **kwargs)
+
+
+def credential(target: Target) -> Any:
+    token = os.environ.get(TOKEN_VARIABLE)
+    if token:
+        return StaticToken(token)
+    from azure.identity import DefaultAzureCredential
+
+    chain = DefaultAzureCredential(
+        authority=CLOUDS[target.cloud][1],
+        exclude_interactive_browser_credential=True,
+        additionally_allowed_tenants=["*"] if target.tenant else [],
+    )
+    return TenantCredential(chain, target.tenant) if target.tenant else chain
+
+
+def pipeline_policies(
+    cred: Any, target: Target, counter: Any, retries: int, backoff: float, retry_after_cap: float
+) -> list[Any]:
+    """The SDK's ARM policies minus automatic resource-provider registration (which POSTs
+    /register on a 409 MissingSubscriptionRegistration: golive never writes), with a retry
+    policy whose Retry-After honouring is capped, a read-only guard and a request counter."""
+    from azure.core.pipeline import policies
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
+
+    class CappedRetryPolicy(policies.RetryPolicy):
+        def get_retry_after(self, response: Any) -> float | None:
+            value = super().get_retry_after(response)
+            return None if value is None else min(value, retry_after_cap)
+
+    return [
+        policies.RequestIdPolicy(),
+        policies.HeadersPolicy(),
+        policies.UserAgentPolicy(sdk_moniker="golive"),
+        policies.ProxyPolicy(),
+        policies.ContentDecodePolicy(),
+        ReadOnlyPolicy(),
+        policies.RedirectPolicy(),
+        CappedRetryPolicy(retry_total=retries, retry_backoff_factor=backoff, retry_backoff_max=retry_after_cap),
+        counter,
+        ARMChallengeAuthenticationPolicy(cred, target.scope),
+        ARMHttpLoggingPolicy(),
+    ]
+
+
+class ReadOnlyPolicy(SansIOHTTPPolicy):
+    """Refuses every request that is not a GET, except the one list action the user opted into."""
+
+    allowed_posts = ("/config/appsettings/list", "/config/connectionstrings/list")
+
+    def on_request(self, request: Any) -> None:
+        http = request.http_request
+        path = http.url.split("?", 1)[0].lower()
+        if http.method != "GET" and not (http.method == "POST" and path.endswith(self.allowed_posts)):
+            raise PermissionError(f"golive is read-only and refused {http.method} {path}")
+
+
+class RequestCounter(SansIOHTTPPolicy):
+    """Counts every attempt (it sits after the retry policy), and the throttled and failed ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.throttled = 0
+        self.server_errors = 0
+        self.methods: set[str] = set()
+
+    def on_request(self, request: Any) -> None:
+        with self._lock:
+            self.requests += 1
+            self.methods.add(request.http_request.method)
+
+    def on_response(self, request: Any, response: Any) -> None:
+        status = response.http_response.status_code
+        with self._lock:
+            if status == 429:
+                self.throttled += 1
+            elif status >= 500:
+                self.server_errors += 1

@@ -1,0 +1,104 @@
+"""What to read for a set of checks: each needed type, how to list it, and with which api-version.
+
+Types come from the enabled checks' metadata (CheckMeta.needs), so an `--only` run reads less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: api-versions per namespace, overridden per type where a service moves faster than its namespace.
+API_VERSIONS = {
+    "microsoft.keyvault": "2023-07-01",
+    "microsoft.cache": "2024-03-01",
+    "microsoft.documentdb": "2024-11-15",
+    "microsoft.cognitiveservices": "2024-10-01",
+    "microsoft.storage": "2023-05-01",
+    "microsoft.containerregistry": "2023-07-01",
+    "microsoft.apimanagement": "2024-05-01",
+    "microsoft.communication": "2023-04-01",
+    "microsoft.web": "2023-12-01",
+    "microsoft.servicebus": "2022-10-01-preview",
+    "microsoft.eventhub": "2024-01-01",
+    "microsoft.signalrservice": "2024-03-01",
+    "microsoft.app": "2024-03-01",
+    "microsoft.network": "2024-05-01",
+    "microsoft.cdn": "2024-02-01",
+    "microsoft.operationalinsights": "2023-09-01",
+    "microsoft.consumption": "2023-05-01",
+    "microsoft.insights": "2023-01-01",
+}
+TYPE_API_VERSIONS = {
+    "microsoft.cache/redisenterprise": "2025-04-01",
+    "microsoft.cache/redisenterprise/databases": "2025-04-01",
+    "microsoft.documentdb/mongoclusters": "2024-07-01",
+    "microsoft.insights/components": "2020-02-02",
+    "microsoft.insights/metricalerts": "2018-03-01",
+    "microsoft.insights/scheduledqueryrules": "2023-03-15-preview",
+    "microsoft.insights/activitylogalerts": "2020-10-01",
+    "microsoft.insights/diagnosticsettings": "2021-05-01-preview",
+    "microsoft.network/frontdoorwebapplicationfirewallpolicies": "2024-02-01",
+}
+DEFAULT_API_VERSION = "2022-09-01"
+
+DIAGNOSTIC_SETTINGS = "Microsoft.Insights/diagnosticSettings"
+SITE_CONFIG = "Microsoft.Web/sites/config"
+#: Types listed once per subscription, not per resource group.
+SUBSCRIPTION_LEVEL = {"microsoft.consumption/budgets"}
+#: Query parameters some collections need (APIM policies as raw XML, not escaped).
+EXTRA_QUERY = {
+    "microsoft.apimanagement/service/policies": {"format": "rawxml"},
+    "microsoft.apimanagement/service/apis/policies": {"format": "rawxml"},
+    "microsoft.apimanagement/service/apis/operations/policies": {"format": "rawxml"},
+    "microsoft.apimanagement/service/products/policies": {"format": "rawxml"},
+    "microsoft.apimanagement/service/policyfragments": {"format": "rawxml"},
+}
+
+
+def api_version(rtype: str) -> str:
+    key = rtype.lower()
+    return TYPE_API_VERSIONS.get(key) or API_VERSIONS.get(key.split("/", 1)[0], DEFAULT_API_VERSION)
+
+
+def permission(rtype: str) -> str:
+    """The Azure RBAC action that reads the type, as a 403 would ask for it."""
+    return f"{rtype}/read"
+
+
+@dataclass(frozen=True)
+class Plan:
+    top_level: tuple[str, ...]
+    children: tuple[str, ...]  # ordered so that every parent type comes before its children
+    subscription_level: tuple[str, ...]
+    diagnostic_settings: bool
+    app_settings: bool
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        extra = ((DIAGNOSTIC_SETTINGS,) if self.diagnostic_settings else ()) + (
+            (SITE_CONFIG,) if self.app_settings else ()
+        )
+        return self.top_level + self.children + self.subscription_level + extra
+
+
+def make_plan(needed: Iterable[str], inspect_app_settings: bool = False) -> Plan:
+    wanted = {t.lower(): t for t in needed}
+    diag = DIAGNOSTIC_SETTINGS.lower() in wanted
+    app_settings = SITE_CONFIG.lower() in wanted and inspect_app_settings
+    wanted.pop(DIAGNOSTIC_SETTINGS.lower(), None)
+    wanted.pop(SITE_CONFIG.lower(), None)
+    subscription_level = tuple(sorted(t for k, t in wanted.items() if k in SUBSCRIPTION_LEVEL))
+    # A child type needs its parents listed first, even when no check reads the parent itself.
+    for rtype in list(wanted.values()):
+        segments = rtype.split("/")
+        for depth in range(2, len(segments)):
+            parent = "/".join(segments[:depth])
+            wanted.setdefault(parent.lower(), parent)
+    if app_settings:
+        wanted.setdefault("microsoft.web/sites", "Microsoft.Web/sites")
+    top = tuple(
+        sorted((t for k, t in wanted.items() if t.count("/") == 1 and k not in SUBSCRIPTION_LEVEL), key=str.lower)
+    )
+    children = tuple(sorted((t for t in wanted.values() if t.count("/") > 1), key=lambda t: (t.count("/"), t.lower())))
+    return Plan(top, children, subscription_level, diag, app_settings)
