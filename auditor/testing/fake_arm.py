@@ -63,6 +63,9 @@ class FakeArm:
     latency: float = 0.0
     faults: list[Fault] = field(default_factory=list)
     log: list[LoggedRequest] = field(default_factory=list)
+    #: App Service settings to answer the list actions with: site id -> {"appsettings": {...},
+    #: "connectionstrings": {...}}. The only POSTs served; golive sends them only when asked to.
+    site_settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -235,7 +238,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.read(length)
         self._send(405, json.dumps(_error("MethodNotAllowed", "the fake ARM serves reads only")).encode())
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = _refuse
+    def do_POST(self) -> None:
+        split = urlsplit(self.path)
+        match = re.match(r"^(.*)/config/(appsettings|connectionstrings)/list$", split.path, re.I)
+        settings = {k.lower(): v for k, v in self.arm.site_settings.items()}
+        if match is None or match.group(1).lower() not in settings:
+            self._refuse()
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        values = settings[match.group(1).lower()].get(match.group(2).lower(), {})
+        self.arm.record("POST", split.path, split.query, 200)
+        body = {"id": split.path[: -len("/list")], "name": match.group(2).lower(), "properties": values}
+        self._send(200, json.dumps(body).encode())
+
+    do_PUT = do_PATCH = do_DELETE = _refuse
 
 
 def _certificates(folder: Path) -> tuple[Path, Path, Path]:

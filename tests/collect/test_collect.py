@@ -37,7 +37,7 @@ def run(arm: FakeArm, doc: dict, **overrides):
         retry_after_cap=0.2,
         **overrides,
     )
-    return collect(make_plan(NEEDED), DIAG_TARGETS, options)
+    return collect(make_plan(NEEDED, options.inspect_app_settings), DIAG_TARGETS, options)
 
 
 def needed_ids(doc: dict) -> set[str]:
@@ -234,3 +234,45 @@ def test_collect_command_writes_a_valid_snapshot(tmp_path):
     assert everything.code == 0, everything.err
     assert golive("validate", str(tmp_path / "s.json")).code == 0
     assert golive("collect", "-o", str(tmp_path / "x.json")).code == 2
+
+
+def test_app_settings_only_on_request_and_redacted_at_collection():
+    from tests.checks.helpers import arm_id
+
+    doc = document("demo")
+    sub = doc["scope"]["subscriptions"][0]["subscriptionId"]
+    site_id = arm_id("Microsoft.Web/sites", "web-voice", rg="rg-voice-prod", sub=sub)
+    site = {
+        "id": site_id,
+        "name": "web-voice",
+        "type": "Microsoft.Web/sites",
+        "kind": "app",
+        "location": "eastus2",
+        "identity": {"type": "SystemAssigned"},
+        "properties": {"state": "Running", "publicNetworkAccess": "Disabled"},
+    }
+    doc["resources"].append(site)
+    secret = "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0Cg==;"
+    settings = {
+        site_id: {
+            "appsettings": {
+                "STORAGE": secret,
+                "APPLICATIONINSIGHTS_CONNECTION_STRING": "InstrumentationKey="
+                "00000000-1111-2222-3333-444444444444;IngestionEndpoint=https://x/",
+            },
+            "connectionstrings": {"db": {"value": "Server=x;Password=hunter2;", "type": "SQLAzure"}},
+        }
+    }
+    with FakeArm(doc, site_settings=settings) as arm:
+        without, _ = run(arm, doc)
+        assert not any(e.method == "POST" for e in arm.log)
+        with_settings, stats = run(arm, doc, inspect_app_settings=True)
+    assert stats.methods == {"GET", "POST"}
+    text = json.dumps(with_settings.to_document())
+    assert "c2VjcmV0" not in text and "hunter2" not in text
+    report = run_audit(AuditRequest(snapshot=with_settings))
+    verdict = {f["checkId"]: f["status"] for f in report["findings"] if f["resourceName"] == "web-voice"}
+    assert verdict["secrets.appservice-settings"] == "fail" and verdict["monitor.workload-telemetry"] == "pass"
+    plain = run_audit(AuditRequest(snapshot=without))
+    verdict = {f["checkId"]: f["status"] for f in plain["findings"] if f["resourceName"] == "web-voice"}
+    assert verdict["secrets.appservice-settings"] == "not_assessed"
