@@ -244,6 +244,13 @@ def judge(ok: bool, pass_message: str, fail_message: str, *, expected: Any = Non
     return passed(pass_message, expected=expected) if ok else failed(fail_message, expected=expected)
 
 
+def flag(res: Resource, path: str, *, default: bool, want: bool = True, what: str) -> Verdict:
+    """A boolean property that must equal `want`; `default` is ARM's value when it is absent."""
+    value = res.get(path, default=default, expect=bool)
+    state = f"{what} is {'on' if value else 'off'}"
+    return passed(state, expected=want) if value == want else failed(state, expected=want)
+
+
 def at_least(value: float, minimum: float, what: str) -> Verdict:
     if value >= minimum:
         return passed(f"{what} is {value}, at least {minimum}", expected=f">= {minimum}")

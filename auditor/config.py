@@ -56,16 +56,12 @@ class Config:
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
+    from auditor.snapshot import read_input
+
     name = str(path)
+    raw = read_input(path)
     try:
-        with open(path, "rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise InputError(name, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(name, "is a directory, not a file") from None
-    except OSError as exc:
-        raise InputError(name, f"cannot be read: {exc.strerror or exc}") from None
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError(name, "is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:

@@ -82,12 +82,12 @@ def _format_path(path: list[str]) -> str:
     return out or "document"
 
 
-def read_json_file(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file, gzipped or not, turning every failure into a one-line InputError."""
+def read_input(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of an input file, or a one-line InputError that names the file and the problem."""
     name = str(path)
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            return handle.read()
     except FileNotFoundError:
         raise InputError(name, "no such file") from None
     except IsADirectoryError:
@@ -96,6 +96,12 @@ def read_json_file(path: str | os.PathLike[str]) -> Any:
         raise InputError(name, "permission denied") from None
     except OSError as exc:
         raise InputError(name, f"cannot be read: {exc.strerror or exc}") from None
+
+
+def read_json_file(path: str | os.PathLike[str]) -> Any:
+    """Read a JSON file, gzipped or not, turning every failure into a one-line InputError."""
+    name = str(path)
+    raw = read_input(path)
     if raw[:2] == b"\x1f\x8b":
         try:
             raw = gzip.decompress(raw)

@@ -13,6 +13,7 @@ from auditor.api import (
     at_least,
     check,
     failed,
+    flag,
     passed,
 )
 from auditor.inventory import Context
@@ -130,7 +131,4 @@ def scale_rules(app: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/reliability/reliability-azure-container-apps"],
 )
 def environment_zone_redundant(env: Resource, ctx: Context) -> Verdict:
-    redundant = env.get("properties.zoneRedundant", default=False, expect=bool)
-    if redundant:
-        return passed("zone redundant", expected=True)
-    return failed("not zone redundant", expected=True)
+    return flag(env, "properties.zoneRedundant", default=False, what="zone redundancy")

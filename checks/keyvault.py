@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.api import Area, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.api import Area, Remediation, Resource, Severity, Verdict, check, flag
 from auditor.diagnostics import DIAGNOSTIC_SETTINGS, logs_to_workspace
 from auditor.inventory import Context
 
@@ -28,10 +28,7 @@ KV_DOC = "https://learn.microsoft.com/azure/key-vault/general/"
 )
 def soft_delete(vault: Resource, ctx: Context) -> Verdict:
     # ARM returns enableSoftDelete true when absent on every current api-version.
-    enabled = vault.get("properties.enableSoftDelete", default=True, expect=bool)
-    if enabled:
-        return passed("soft delete is enabled", expected=True)
-    return failed("soft delete is disabled", expected=True)
+    return flag(vault, "properties.enableSoftDelete", default=True, what="soft delete")
 
 
 @check(
@@ -52,10 +49,7 @@ def soft_delete(vault: Resource, ctx: Context) -> Verdict:
 )
 def purge_protection(vault: Resource, ctx: Context) -> Verdict:
     # Absent means not enabled: ARM omits the property until it is set to true.
-    enabled = vault.get("properties.enablePurgeProtection", default=False, expect=bool)
-    if enabled:
-        return passed("purge protection is enabled", expected=True)
-    return failed("purge protection is not enabled", expected=True)
+    return flag(vault, "properties.enablePurgeProtection", default=False, what="purge protection")
 
 
 @check(
@@ -75,10 +69,8 @@ def purge_protection(vault: Resource, ctx: Context) -> Verdict:
     refs=[KV_DOC + "rbac-guide"],
 )
 def rbac(vault: Resource, ctx: Context) -> Verdict:
-    enabled = vault.get("properties.enableRbacAuthorization", default=False, expect=bool)
-    if enabled:
-        return passed("RBAC authorization is enabled", expected=True)
-    return failed("the vault uses access policies", expected=True)
+    # Absent means access policies, the model vaults were created with before RBAC.
+    return flag(vault, "properties.enableRbacAuthorization", default=False, what="RBAC authorization")
 
 
 @check(
