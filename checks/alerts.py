@@ -153,9 +153,33 @@ def _metric_rules(ctx: Context, metric: KeyMetric) -> list[Rule]:
     return rules
 
 
+def _legacy_log_rule(alert: Resource, metric: KeyMetric) -> list[Rule]:
+    """api-version 2018-04-16: the query under source, the threshold under action.trigger, and
+    `enabled` as the string "true" or "false"."""
+    if alert.get("properties.enabled", default="true", expect=str).lower() != "true":
+        return []
+    text = " ".join(
+        [
+            alert.name,
+            alert.get("properties.displayName", default="", expect=str),
+            alert.get("properties.description", default="", expect=str),
+            alert.get("properties.source.query", default="", expect=str),
+        ]
+    ).lower()
+    if not any(keyword in text for keyword in metric.keywords):
+        return []
+    threshold = alert.get("properties.action.trigger.threshold", expect=(int, float))
+    operator = alert.get("properties.action.trigger.thresholdOperator", expect=str)
+    groups = [str(g) for g in alert.get("properties.action.aznsAction.actionGroup", default=[], expect=list)]
+    return [Rule(alert.name, "log alert (2018-04-16)", operator, threshold, groups)]
+
+
 def _log_rules(ctx: Context, metric: KeyMetric) -> list[Rule]:
     rules = []
     for alert in ctx.resources(LOG_ALERT):
+        if alert.has("properties.source"):
+            rules += _legacy_log_rule(alert, metric)
+            continue
         if not alert.get("properties.enabled", default=True, expect=bool):
             continue
         criteria = alert.get("properties.criteria.allOf", default=[], expect=list)

@@ -109,3 +109,40 @@ def test_service_health(world):
     health["properties"]["actions"]["actionGroups"] = []
     finding = only("alerts.service-health", world)
     assert finding.status.value == "fail" and "action group" in finding.evidence["message"]
+
+
+def test_legacy_2018_04_16_log_alert_shape(world):
+    """The shape of api-version 2018-04-16 (LogSearchRule): query under source, trigger under action."""
+    current = rule(world, "alert-stt-latency")
+    group = rule(world, "ag-voice-oncall")["id"]
+    legacy = {
+        "id": current["id"],
+        "name": current["name"],
+        "type": "Microsoft.Insights/scheduledQueryRules",
+        "location": "eastus2",
+        "kind": None,
+        "properties": {
+            "description": "STT latency above 1 s",
+            "enabled": "true",
+            "source": {
+                "query": "customMetrics | where name == 'stt_latency_ms'",
+                "dataSourceId": "x",
+                "queryType": "ResultCount",
+            },
+            "schedule": {"frequencyInMinutes": 5, "timeWindowInMinutes": 5},
+            "action": {
+                "odata.type": "Microsoft.WindowsAzure.Management.Monitoring.Alerts.Models.Microsoft.AppInsights."
+                "Nexus.DataContracts.Resources.ScheduledQueryRules.AlertingAction",
+                "severity": "2",
+                "aznsAction": {"actionGroup": [group]},
+                "trigger": {"thresholdOperator": "GreaterThan", "threshold": 1000},
+            },
+        },
+    }
+    items = [r for r in world if r["name"] != current["name"]] + [legacy]
+    assert only("alerts.stt-latency", items).status.value == "pass"
+    legacy["properties"]["action"]["trigger"]["threshold"] = 5000
+    assert only("alerts.stt-latency", items).status.value == "fail"
+    legacy["properties"]["action"]["trigger"]["threshold"] = 1000
+    legacy["properties"]["enabled"] = "false"
+    assert only("alerts.stt-latency", items).status.value == "fail"
