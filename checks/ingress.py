@@ -7,6 +7,8 @@ external must at least be limited to the gateway by IP security restrictions.
 
 from __future__ import annotations
 
+import ipaddress
+
 from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 
@@ -93,13 +95,35 @@ def ingress_not_public(app: Resource, ctx: Context) -> Verdict:
     if _environment_is_internal(app, ctx):
         return passed("external ingress, but the environment is internal to the VNet", expected="no public ingress")
     rules = app.get("properties.configuration.ingress.ipSecurityRestrictions", default=[], expect=list)
-    actions = {str(rule.get("action", "")).lower() for rule in rules if isinstance(rule, dict)}
-    if rules and actions == {"allow"}:
-        return passed(f"external ingress limited to {len(rules)} allowed range(s)", expected="no public ingress")
+    allowed = [_allowed_range(rule) for rule in rules]
+    if rules and all(r is not None and r.is_private for r in allowed):
+        return passed(
+            f"external ingress limited to {len(rules)} private range(s) (the gateway's subnet)",
+            expected="no public ingress",
+        )
+    if rules:
+        public = [str(r) for r in allowed if r is not None and not r.is_private]
+        detail = f"public range(s) {', '.join(public)}" if public else "deny rules, which leave everyone else in"
+        return failed(
+            f"external ingress in a public environment allows {detail}",
+            expected="internal environment, or an allow-list of the gateway's private subnet",
+        )
     return failed(
         "external ingress in a public environment with no allow-list: callers reach the app directly",
         expected="internal environment, or an allow-list limited to the gateway",
     )
+
+
+def _allowed_range(rule: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    """The network an Allow rule admits; None for a Deny rule. A malformed range is odd data."""
+    if not isinstance(rule, dict):
+        raise DataError("an ipSecurityRestrictions entry is not an object")
+    if str(rule.get("action", "")).lower() != "allow":
+        return None
+    try:
+        return ipaddress.ip_network(str(rule.get("ipAddressRange", "")), strict=False)
+    except ValueError:
+        raise DataError(f"ipAddressRange {rule.get('ipAddressRange')!r} is not an IP range") from None
 
 
 @check(

@@ -64,6 +64,22 @@ def test_ingress_not_public():
             },
         ),
         app("worker", public_env),
+        app(
+            "open-allow",
+            public_env,
+            {
+                "external": True,
+                "ipSecurityRestrictions": [{"name": "all", "ipAddressRange": "0.0.0.0/0", "action": "Allow"}],
+            },
+        ),
+        app(
+            "odd-range",
+            public_env,
+            {
+                "external": True,
+                "ipSecurityRestrictions": [{"name": "x", "ipAddressRange": "gateway", "action": "Allow"}],
+            },
+        ),
     ]
     result = verdicts("aca.ingress-not-public", [public_env, private_env, *apps])
     assert result == {
@@ -73,6 +89,8 @@ def test_ingress_not_public():
         "allow-listed": "pass",
         "deny-listed": "fail",
         "worker": "pass",
+        "open-allow": "fail",
+        "odd-range": "not_assessed",
     }
 
 
