@@ -167,15 +167,17 @@ def audit(
     options = {"include_not_assessed": sarif_include_not_assessed}
     written, notes = _write_reports(report, names, output_dir, options)
     if not quiet:
-        _print_summary(report, written + notes, output_dir == "-", verbose, threshold)
+        _print_summary(report, written, notes, output_dir == "-", verbose, threshold)
     sys.exit(exit_code(report, threshold, strict, only_new=fail_on_new))
 
 
-def _print_summary(report: dict[str, Any], lines: list[str], to_stderr: bool, verbose: int, threshold: str) -> None:
+def _print_summary(
+    report: dict[str, Any], written: list[str], notes: list[str], to_stderr: bool, verbose: int, threshold: str
+) -> None:
     from auditor.reports.terminal import render_summary
 
     stream = sys.stderr if to_stderr else sys.stdout
-    text = render_summary(report, lines, colour=_colour(stream), verbose=verbose, fail_on=threshold)
+    text = render_summary(report, written, colour=_colour(stream), verbose=verbose, fail_on=threshold, notes=notes)
     click.echo(text, file=stream)
 
 

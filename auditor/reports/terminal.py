@@ -33,6 +33,7 @@ def render_summary(
     verbose: int = 0,
     fail_on: str = "high",
     limit: int = 10,
+    notes: list[str] | None = None,
 ) -> str:
     def paint(text: str, status: str) -> str:
         fg = _STATUS_COLOURS.get(status)
@@ -114,6 +115,8 @@ def render_summary(
         out("Reports written:")
         for path in written:
             out(f"  {path}")
+    for note in notes or []:
+        out(paint(f"Note: {note}", "not_assessed"))
     at_or_above = _SEVERITY_ORDER[: _SEVERITY_ORDER.index(fail_on) + 1]
     blocking = sum(failures[s] for s in at_or_above)
     if summary["ready"]:
