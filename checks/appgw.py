@@ -47,12 +47,23 @@ PREDEFINED_TLS = {
 
 @dataclass(frozen=True)
 class WafConfig:
-    source: str
+    source: str  # the policy's name, or "inline" for the legacy webApplicationFirewallConfiguration
     enabled: bool
     mode: str
     rule_sets: tuple[tuple[str, str], ...]
-    disabled_rules: int
-    exclusions: int
+    weakened: tuple[str, ...]  # disabled rules and groups, log-only overrides, exclusions
+
+    @property
+    def blocking(self) -> bool:
+        return self.enabled and self.mode.lower() == "prevention"
+
+
+def _objects(value: object, where: str) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise DataError(f"{where} is not an array of objects")
+    return value
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -62,46 +73,81 @@ def _version(text: str) -> tuple[int, ...]:
         raise DataError(f"rule set version {text!r} is not a version number") from None
 
 
-def waf_config(gateway: Resource, ctx: Context) -> WafConfig | None:
-    """The WAF that protects the gateway: its linked policy, else the legacy inline configuration."""
-    policy_id = gateway.get("properties.firewallPolicy.id", default="", expect=str)
-    if policy_id:
+def _policy_config(policy: Resource) -> WafConfig:
+    # GET always returns state and mode; without them the policy cannot be judged.
+    state = policy.get("properties.policySettings.state", expect=str)
+    mode = policy.get("properties.policySettings.mode", expect=str)
+    sets = _objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
+    rule_sets, weakened = [], []
+    for entry in sets:
+        rule_sets.append((str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))))
+        for group in _objects(entry.get("ruleGroupOverrides"), "ruleGroupOverrides"):
+            name = str(group.get("ruleGroupName", "?"))
+            rules = _objects(group.get("rules"), f"ruleGroupOverrides {name}.rules")
+            if not rules:  # an override that lists no rule disables the whole group
+                weakened.append(f"group {name} disabled")
+            for rule in rules:
+                # ARM: an override's state defaults to Disabled when not given.
+                if str(rule.get("state", "Disabled")).lower() == "disabled":
+                    weakened.append(f"rule {rule.get('ruleId', '?')} disabled")
+                elif str(rule.get("action", "")).lower() == "log":
+                    weakened.append(f"rule {rule.get('ruleId', '?')} log-only")
+    exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
+    weakened += [f"{len(exclusions)} exclusion(s)"] if exclusions else []
+    return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
+
+
+def _inline_config(gateway: Resource) -> WafConfig:
+    prefix = "properties.webApplicationFirewallConfiguration"
+    enabled = gateway.get(f"{prefix}.enabled", expect=bool)
+    mode = gateway.get(f"{prefix}.firewallMode", default="Detection", expect=str)
+    rule_set = (
+        gateway.get(f"{prefix}.ruleSetType", default="OWASP", expect=str),
+        gateway.get(f"{prefix}.ruleSetVersion", expect=str),
+    )
+    weakened = []
+    for group in _objects(gateway.get(f"{prefix}.disabledRuleGroups", default=[], expect=list), "disabledRuleGroups"):
+        rules = group.get("rules") or []
+        name = group.get("ruleGroupName", "?")
+        weakened.append(f"group {name} disabled" if not rules else f"{len(rules)} rule(s) of {name} disabled")
+    exclusions = gateway.get(f"{prefix}.exclusions", default=[], expect=list)
+    weakened += [f"{len(exclusions)} exclusion(s)"] if exclusions else []
+    return WafConfig("inline", enabled, mode, (rule_set,), tuple(weakened))
+
+
+def _linked_policy_ids(gateway: Resource) -> list[str]:
+    """The gateway-wide policy plus per-listener and per-path policies, which override it."""
+    ids = [gateway.get("properties.firewallPolicy.id", default="", expect=str)]
+    for listener in _objects(gateway.get("properties.httpListeners", default=[], expect=list), "httpListeners"):
+        ids.append(str(((listener.get("properties") or {}).get("firewallPolicy") or {}).get("id", "")))
+    for path_map in _objects(gateway.get("properties.urlPathMaps", default=[], expect=list), "urlPathMaps"):
+        for rule in _objects((path_map.get("properties") or {}).get("pathRules"), "pathRules"):
+            ids.append(str(((rule.get("properties") or {}).get("firewallPolicy") or {}).get("id", "")))
+    return [i for i in dict.fromkeys(ids) if i]
+
+
+def waf_configs(gateway: Resource, ctx: Context) -> list[WafConfig]:
+    """Every WAF that filters the gateway's traffic: its linked policies (by the gateway's own links
+    or by a policy's applicationGateways list), else the legacy inline configuration."""
+    policies: dict[str, Resource] = {}
+    for policy_id in _linked_policy_ids(gateway):
         policy = ctx.get(policy_id)
         if policy is None:
             raise DataError(f"the WAF policy {policy_id} is not in the snapshot")
-        settings_state = policy.get("properties.policySettings.state", default="Disabled", expect=str)
-        mode = policy.get("properties.policySettings.mode", default="Detection", expect=str)
-        sets = policy.get("properties.managedRules.managedRuleSets", default=[], expect=list)
-        rule_sets, disabled = [], 0
-        for entry in sets:
-            if not isinstance(entry, dict):
-                raise DataError("a managed rule set is not an object")
-            rule_sets.append((str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))))
-            for group in entry.get("ruleGroupOverrides") or []:
-                for rule in group.get("rules") or []:
-                    if str(rule.get("state", "")).lower() == "disabled":
-                        disabled += 1
-        exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
-        gateway.note("firewallPolicy", policy.id)
-        return WafConfig(
-            "policy", settings_state.lower() == "enabled", mode, tuple(rule_sets), disabled, len(exclusions)
-        )
+        policies[policy.id.lower()] = policy
+    for policy in ctx.referencing(gateway, WAF_POLICY):
+        policies.setdefault(policy.id.lower(), policy)
+    if policies:
+        gateway.note("wafPolicies", [p.id for p in policies.values()])
+        return [_policy_config(p) for p in policies.values()]
     if gateway.has("properties.webApplicationFirewallConfiguration"):
-        prefix = "properties.webApplicationFirewallConfiguration"
-        enabled = gateway.get(f"{prefix}.enabled", default=False, expect=bool)
-        mode = gateway.get(f"{prefix}.firewallMode", default="Detection", expect=str)
-        rule_set = (
-            gateway.get(f"{prefix}.ruleSetType", default="OWASP", expect=str),
-            gateway.get(f"{prefix}.ruleSetVersion", default="", expect=str),
-        )
-        groups = gateway.get(f"{prefix}.disabledRuleGroups", default=[], expect=list)
-        exclusions = gateway.get(f"{prefix}.exclusions", default=[], expect=list)
-        return WafConfig("legacy", enabled, mode, (rule_set,), len(groups), len(exclusions))
-    return None
+        return [_inline_config(gateway)]
+    return []
 
 
 def _is_waf_sku(gateway: Resource) -> bool:
-    return gateway.get("properties.sku.tier", default="", expect=str).lower() == "waf_v2"
+    tier = gateway.get("properties.sku.tier", default="", expect=str) or gateway.get("properties.sku.name", expect=str)
+    return tier.lower() == "waf_v2"
 
 
 @check(
@@ -128,14 +174,23 @@ def _is_waf_sku(gateway: Resource) -> bool:
 def waf_prevention(gateway: Resource, ctx: Context) -> Verdict:
     if not _is_waf_sku(gateway):
         return failed("the gateway's SKU tier has no WAF", expected="WAF_v2 with an enabled WAF in Prevention")
-    waf = waf_config(gateway, ctx)
-    if waf is None:
+    configs = waf_configs(gateway, ctx)
+    if not configs:
         return failed("WAF_v2 SKU but no WAF policy is linked", expected="an enabled WAF policy in Prevention")
-    if not waf.enabled:
-        return failed("the WAF is disabled", expected="Enabled, Prevention")
-    if waf.mode.lower() != "prevention":
-        return failed(f"the WAF is in {waf.mode} mode: attacks are logged, not blocked", expected="Prevention")
-    return passed("the WAF is enabled in Prevention mode", expected="Enabled, Prevention")
+    weak = [f"{c.source}: {'enabled' if c.enabled else 'disabled'}, {c.mode}" for c in configs if not c.blocking]
+    if weak:
+        return failed(
+            f"a WAF that does not block: {'; '.join(weak)} (attacks are logged, not stopped)",
+            expected="Enabled, Prevention",
+        )
+    names = ", ".join(c.source for c in configs)
+    return passed(f"every WAF on the gateway ({names}) is enabled in Prevention mode", expected="Enabled, Prevention")
+
+
+def _current(rule_set: tuple[str, str]) -> bool:
+    kind, version = rule_set
+    minimum = MINIMUM_RULE_SETS.get(kind.lower())
+    return minimum is not None and _version(version) >= minimum
 
 
 @check(
@@ -164,26 +219,26 @@ def waf_prevention(gateway: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/web-application-firewall/ag/application-gateway-crs-rulegroups-rules"],
 )
 def waf_rule_set(gateway: Resource, ctx: Context) -> Verdict:
-    waf = waf_config(gateway, ctx) if _is_waf_sku(gateway) else None
-    if waf is None:
+    configs = waf_configs(gateway, ctx) if _is_waf_sku(gateway) else []
+    if not configs:
         return not_applicable("the gateway has no WAF (reported by appgw.waf-prevention)")
-    gateway.note("managedRuleSets", [f"{t} {v}" for t, v in waf.rule_sets])
-    current = [
-        (t, v)
-        for t, v in waf.rule_sets
-        if t.lower() in MINIMUM_RULE_SETS and _version(v) >= MINIMUM_RULE_SETS[t.lower()]
-    ]
-    if not current:
-        found = ", ".join(f"{t} {v}" for t, v in waf.rule_sets) or "none"
+    stale, weakened = [], []
+    for config in configs:
+        gateway.note(f"{config.source}.managedRuleSets", [f"{t} {v}" for t, v in config.rule_sets])
+        if not any(_current(r) for r in config.rule_sets):
+            found = ", ".join(f"{t} {v}" for t, v in config.rule_sets) or "none"
+            stale.append(f"{config.source} ({found})")
+        weakened += [f"{config.source}: {w}" for w in config.weakened]
+    if stale:
         return failed(
-            f"no current managed rule set ({found})", expected="OWASP >= 3.2 or Microsoft_DefaultRuleSet >= 2.1"
+            f"no current managed rule set in {'; '.join(stale)}",
+            expected="OWASP >= 3.2 or Microsoft_DefaultRuleSet >= 2.1",
         )
-    if (waf.disabled_rules or waf.exclusions) and not ctx.params["allow_exclusions"]:
-        return failed(
-            f"{waf.disabled_rules} disabled rule(s) or rule group(s) and {waf.exclusions} exclusion(s)",
-            expected="no disabled rules or exclusions",
-        )
-    return passed(f"managed rule set {current[0][0]} {current[0][1]}", expected="OWASP >= 3.2 or DRS >= 2.1")
+    if weakened and not ctx.params["allow_exclusions"]:
+        shown = "; ".join(weakened[:10]) + (f"; and {len(weakened) - 10} more" if len(weakened) > 10 else "")
+        return failed(f"the managed rules are weakened: {shown}", expected="no disabled rules or exclusions")
+    accepted = f" ({len(weakened)} override(s) accepted by allow_exclusions)" if weakened else ""
+    return passed(f"current managed rule sets on every WAF{accepted}", expected="OWASP >= 3.2 or DRS >= 2.1")
 
 
 def _http_entry_points(ctx: Context) -> list[str]:
@@ -249,8 +304,8 @@ def waf_fronts_http(subscription: Resource, ctx: Context) -> Verdict:
     for gateway in ctx.resources(GATEWAY):
         if not _is_waf_sku(gateway):
             continue
-        waf = waf_config(gateway, ctx)
-        if waf is not None and waf.enabled and waf.mode.lower() == "prevention":
+        configs = waf_configs(gateway, ctx)
+        if configs and all(c.blocking for c in configs):
             subscription.note("wafGateway", gateway.id)
             return passed(f"Application Gateway {gateway.name} runs a WAF in Prevention mode", expected="a WAF gateway")
     front_door = _front_door_waf(ctx)
@@ -263,19 +318,42 @@ def waf_fronts_http(subscription: Resource, ctx: Context) -> Verdict:
     )
 
 
-def _min_tls(gateway: Resource) -> str:
-    if not gateway.has("properties.sslPolicy"):
-        raise DataError(
-            "properties.sslPolicy is absent: the default TLS policy depends on the API version that created the "
-            "gateway (AppGwSslPolicy20150501, TLS 1.0, before 2023-02-01)"
-        )
-    kind = gateway.get("properties.sslPolicy.policyType", default="Predefined", expect=str).lower()
+PROTOCOLS = ("TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3")
+
+
+def _policy_minimum(policy: dict, where: str) -> str:
+    """The lowest protocol a TLS policy object accepts, in any of its shapes: Predefined by name,
+    Custom/CustomV2 by minProtocolVersion, or the oldest shape, a bare disabledSslProtocols list."""
+    kind = policy.get("policyType")
+    name = policy.get("policyName")
+    if kind is None and name is None and "disabledSslProtocols" in policy:
+        disabled = {str(p).lower() for p in policy.get("disabledSslProtocols") or []}
+        return next((p for p in PROTOCOLS if p.lower() not in disabled), "TLSv1_3")
+    kind = str(kind or "Predefined").lower()
     if kind == "predefined":
-        name = gateway.get("properties.sslPolicy.policyName", expect=str)
-        if name.lower() not in PREDEFINED_TLS:
-            raise DataError(f"unknown predefined TLS policy {name}")
+        if not isinstance(name, str) or name.lower() not in PREDEFINED_TLS:
+            raise DataError(f"{where}: unknown predefined TLS policy {name!r}")
         return PREDEFINED_TLS[name.lower()]
-    return gateway.get("properties.sslPolicy.minProtocolVersion", default="TLSv1_0", expect=str)
+    minimum = policy.get("minProtocolVersion")
+    if minimum is None and kind == "customv2":
+        return "TLSv1_2"  # CustomV2 offers only TLS 1.2 and 1.3
+    if not isinstance(minimum, str) or minimum not in PROTOCOLS:
+        raise DataError(f"{where}: minProtocolVersion is {minimum!r}")
+    return minimum
+
+
+def _tls_minimums(gateway: Resource) -> dict[str, str]:
+    """Minimum protocol per place a TLS policy applies: the gateway and each SSL profile that
+    overrides it for its listeners."""
+    out: dict[str, str] = {}
+    if gateway.has("properties.sslPolicy"):
+        out["gateway"] = _policy_minimum(gateway.get("properties.sslPolicy", expect=dict), "sslPolicy")
+    for profile in _objects(gateway.get("properties.sslProfiles", default=[], expect=list), "sslProfiles"):
+        policy = (profile.get("properties") or {}).get("sslPolicy")
+        if isinstance(policy, dict) and policy:
+            name = f"sslProfile {profile.get('name', '?')}"
+            out[name] = _policy_minimum(policy, name)
+    return out
 
 
 @check(
@@ -295,15 +373,37 @@ def _min_tls(gateway: Resource) -> str:
     refs=["https://learn.microsoft.com/azure/application-gateway/application-gateway-ssl-policy-overview"],
 )
 def tls_min(gateway: Resource, ctx: Context) -> Verdict:
-    minimum = _min_tls(gateway)
-    gateway.note("minimumProtocol", minimum)
-    if minimum.upper() in ("TLSV1_2", "TLSV1_3"):
-        return passed(f"minimum protocol {minimum}", expected="TLSv1_2 or newer")
-    return failed(f"minimum protocol {minimum}", expected="TLSv1_2 or newer")
+    minimums = _tls_minimums(gateway)
+    gateway.note("minimumProtocol", minimums)
+    if "gateway" not in minimums:
+        return failed(
+            "no TLS policy is set, so the platform default applies: AppGwSslPolicy20150501 (TLS 1.0) for gateways "
+            "created with api-versions before 2023-02-01, AppGwSslPolicy20220101 (TLS 1.2) after; the snapshot "
+            "cannot tell which, so set a policy explicitly",
+            expected="an explicit policy with minimum TLSv1_2",
+        )
+    weak = [f"{where} {p}" for where, p in minimums.items() if PROTOCOLS.index(p) < PROTOCOLS.index("TLSv1_2")]
+    if weak:
+        return failed(f"minimum protocol below TLS 1.2: {', '.join(weak)}", expected="TLSv1_2 or newer")
+    shown = ", ".join(f"{where} {p}" for where, p in minimums.items())
+    return passed(f"minimum protocol {shown}", expected="TLSv1_2 or newer")
 
 
 def _id_tail(value: object) -> str:
-    return value.get("id", "").rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(value, dict) else ""
+    """The name at the end of a sub-resource reference ({"id": ".../httpListeners/http"} -> "http")."""
+    ref = value.get("id") if isinstance(value, dict) else None
+    return ref.rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(ref, str) else ""
+
+
+def _named(gateway: Resource, path: str) -> dict[str, dict]:
+    """A sub-resource collection as name -> properties."""
+    out = {}
+    for item in _objects(gateway.get(path, default=[], expect=list), path):
+        props = item.get("properties") or {}
+        if not isinstance(props, dict):
+            raise DataError(f"{path}: properties of {item.get('name')!r} is not an object")
+        out[str(item.get("name", "")).lower()] = props
+    return out
 
 
 @check(
@@ -324,34 +424,38 @@ def _id_tail(value: object) -> str:
     refs=["https://learn.microsoft.com/azure/application-gateway/redirect-http-to-https-portal"],
 )
 def https_redirect(gateway: Resource, ctx: Context) -> Verdict:
-    listeners = gateway.get("properties.httpListeners", expect=list)
-    rules = gateway.get("properties.requestRoutingRules", default=[], expect=list)
-    redirects = {
-        r.get("name", "").lower(): r.get("properties", {})
-        for r in gateway.get("properties.redirectConfigurations", default=[], expect=list)
-    }
-    https_listeners = {
-        str(listener.get("name", "")).lower()
-        for listener in listeners
-        if str((listener.get("properties") or {}).get("protocol", "")).lower() == "https"
-    }
-    plain = [
-        str(listener.get("name", ""))
-        for listener in listeners
-        if str((listener.get("properties") or {}).get("protocol", "")).lower() == "http"
-    ]
+    gateway.get("properties.httpListeners", expect=list)  # absent listeners: an odd shape, not a pass
+    listeners = _named(gateway, "properties.httpListeners")
+    rules = _named(gateway, "properties.requestRoutingRules")
+    redirects = _named(gateway, "properties.redirectConfigurations")
+    path_maps = _named(gateway, "properties.urlPathMaps")
+    https = {name for name, props in listeners.items() if str(props.get("protocol", "")).lower() == "https"}
+    plain = [name for name, props in listeners.items() if str(props.get("protocol", "")).lower() == "http"]
+
+    def redirects_to_https(ref: object) -> bool:
+        redirect = redirects.get(_id_tail(ref))
+        if redirect is None:
+            return False
+        target_url = redirect.get("targetUrl")
+        return _id_tail(redirect.get("targetListener")) in https or (
+            isinstance(target_url, str) and target_url.lower().startswith("https://")
+        )
+
     unredirected = []
     for name in plain:
-        rule = next(
-            (r for r in rules if _id_tail((r.get("properties") or {}).get("httpListener")) == name.lower()), None
-        )
-        redirect_name = _id_tail((rule or {}).get("properties", {}).get("redirectConfiguration"))
-        redirect = redirects.get(redirect_name)
-        target = redirect and (
-            _id_tail(redirect.get("targetListener")) in https_listeners
-            or str(redirect.get("targetUrl", "")).lower().startswith("https://")
-        )
-        if not target:
+        routed = [props for props in rules.values() if _id_tail(props.get("httpListener")) == name]
+        ok = bool(routed)
+        for props in routed:
+            if props.get("redirectConfiguration"):
+                ok = ok and redirects_to_https(props.get("redirectConfiguration"))
+            else:  # a path-based rule must send every path, and the default, to HTTPS
+                path_map = path_maps.get(_id_tail(props.get("urlPathMap")), {})
+                targets = [path_map.get("defaultRedirectConfiguration")] + [
+                    (r.get("properties") or {}).get("redirectConfiguration")
+                    for r in _objects(path_map.get("pathRules"), "pathRules")
+                ]
+                ok = ok and bool(path_map) and all(redirects_to_https(t) for t in targets)
+        if not ok:
             unredirected.append(name)
     gateway.note("httpListeners", plain)
     if unredirected:
@@ -377,13 +481,11 @@ def https_redirect(gateway: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/application-gateway/application-gateway-probe-overview"],
 )
 def health_probes(gateway: Resource, ctx: Context) -> Verdict:
-    settings = gateway.get("properties.backendHttpSettingsCollection", expect=list)
-    probes = {str(p.get("name", "")).lower() for p in gateway.get("properties.probes", default=[], expect=list)}
-    missing = [
-        str(s.get("name", ""))
-        for s in settings
-        if _id_tail((s.get("properties") or {}).get("probe")) not in probes or not probes
-    ]
+    gateway.get("properties.backendHttpSettingsCollection", expect=list)
+    settings = _named(gateway, "properties.backendHttpSettingsCollection")
+    probes = _named(gateway, "properties.probes")
+    missing = [name for name, props in settings.items() if _id_tail(props.get("probe")) not in probes]
+    gateway.note("probes", sorted(probes))
     if missing:
         return failed(f"backend setting(s) without a custom probe: {', '.join(missing)}", expected="a probe each")
     return passed(f"{len(settings)} backend setting(s), each with a custom probe", expected="a probe each")
@@ -408,7 +510,7 @@ def health_probes(gateway: Resource, ctx: Context) -> Verdict:
 )
 def autoscale_min(gateway: Resource, ctx: Context) -> Verdict:
     if gateway.has("properties.autoscaleConfiguration"):
-        minimum = gateway.get("properties.autoscaleConfiguration.minCapacity", default=0, expect=int)
+        minimum = gateway.get("properties.autoscaleConfiguration.minCapacity", expect=int)
         return at_least(minimum, ctx.params["min_capacity"], "autoscale minCapacity")
     capacity = gateway.get("properties.sku.capacity", expect=int)
     return at_least(capacity, ctx.params["min_capacity"], "fixed capacity")

@@ -1,19 +1,27 @@
 """Container Apps ingress: the guide's "direct container access" gap.
 
 In production, callers reach the apps through the Application Gateway; the Container Apps
-environment lives in the VNet with an internal load balancer, and an app whose ingress is
-external must at least be limited to the gateway by IP security restrictions.
+environment lives in the VNet with an internal load balancer. An app whose ingress is external in a
+public environment passes only when every IP security restriction is an Allow rule for a private
+range (the gateway subnet), the public address of an Application Gateway in the subscription (the
+source address a gateway outside the environment's network presents), or a range the team lists in
+the `allowed_ranges` param; a Deny rule, or no rule at all, admits the internet.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
-from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.api import Area, DataError, Param, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 
 APP = "Microsoft.App/containerApps"
 ENVIRONMENT = "Microsoft.App/managedEnvironments"
+GATEWAY = "Microsoft.Network/applicationGateways"
+PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+#: RFC 1918: traffic from these reaches a public environment only through the VNet (the gateway subnet).
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 ACA_NETWORKING = "https://learn.microsoft.com/azure/container-apps/networking"
 
 
@@ -48,18 +56,85 @@ def environment_internal(env: Resource, ctx: Context) -> Verdict:
     return passed("the environment is VNet-integrated and internal", expected="a VNet with internal: true")
 
 
-def _environment_is_internal(app: Resource, ctx: Context) -> bool | None:
+def _environment_private(app: Resource, ctx: Context) -> str | None:
+    """Why the app's environment keeps external ingress off the internet, or None when it does not."""
     env_id = app.get("properties.managedEnvironmentId", default="", expect=str) or app.get(
         "properties.environmentId", default="", expect=str
     )
     if not env_id:
-        return None
+        raise DataError("the app names no managedEnvironmentId, so its environment cannot be judged")
     env = ctx.get(env_id)
     if env is None:
         raise DataError(f"the environment {env_id} is not in the snapshot")
     internal = env.get("properties.vnetConfiguration.internal", default=False, expect=bool)
+    # Newer api-versions let an environment switch its public endpoint off and take private endpoints.
+    access = env.get("properties.publicNetworkAccess", default="Enabled", expect=str)
     app.note("environment.properties.vnetConfiguration.internal", internal)
-    return internal
+    if internal:
+        return "the environment has an internal load balancer"
+    if access.lower() == "disabled":
+        return "the environment's publicNetworkAccess is Disabled"
+    return None
+
+
+def _gateway_egress(ctx: Context) -> list[tuple[str, Network]]:
+    """The public addresses of the subscription's Application Gateways: the source address the
+    backend sees when a gateway reaches an app in a public environment."""
+    out: list[tuple[str, Network]] = []
+    for gateway in ctx.resources(GATEWAY):
+        for frontend in gateway.get("properties.frontendIPConfigurations", default=[], expect=list):
+            props = frontend.get("properties") if isinstance(frontend, dict) else None
+            ref = props.get("publicIPAddress") if isinstance(props, dict) else None
+            pip_id = ref.get("id") if isinstance(ref, dict) else None
+            if not isinstance(pip_id, str):
+                continue
+            pip = ctx.get(pip_id)
+            address = pip.get("properties.ipAddress", default="", expect=str) if pip is not None else ""
+            if address:
+                out.append((gateway.name, _network(address)))
+    return out
+
+
+def _network(text: str) -> Network:
+    try:
+        return ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError:
+        raise DataError(f"ipAddressRange {text!r} is not an IP address or CIDR range") from None
+
+
+def _restrictions(app: Resource, ctx: Context) -> tuple[list[str], list[str]]:
+    """Split the allow-list into accepted and unaccepted ranges. A Deny rule (rules are all Allow or
+    all Deny) means everything else is admitted, so it never restricts."""
+    rules = app.get("properties.configuration.ingress.ipSecurityRestrictions", default=[], expect=list)
+    accepted: list[str] = []
+    rejected: list[str] = []
+    configured = ctx.params["allowed_ranges"]
+    extra = [_network(str(r)) for r in ([configured] if isinstance(configured, str) else configured)]
+    egress: list[tuple[str, Network]] | None = None
+    for rule in rules:
+        action = rule.get("action") if isinstance(rule, dict) else None
+        text = rule.get("ipAddressRange") if isinstance(rule, dict) else None
+        if not isinstance(action, str) or not isinstance(text, str):
+            raise DataError("an ipSecurityRestrictions entry lacks an action or ipAddressRange string")
+        if action.lower() != "allow":
+            rejected.append(f"{action} {text}")
+            continue
+        network = _network(text)
+        if any(_within(network, r) for r in (*PRIVATE_RANGES, *extra)):
+            accepted.append(text)
+            continue
+        if egress is None:
+            egress = _gateway_egress(ctx)
+        gateway = next((name for name, address in egress if _within(network, address)), None)
+        if gateway:
+            accepted.append(f"{text} (Application Gateway {gateway})")
+        else:
+            rejected.append(text)
+    return accepted, rejected
+
+
+def _within(inner: Network, outer: Network) -> bool:
+    return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
 @check(
@@ -69,17 +144,26 @@ def _environment_is_internal(app: Resource, ctx: Context) -> bool | None:
     area=Area.NETWORK,
     checklist="waf",
     types=[APP],
-    reads=[ENVIRONMENT],
+    reads=[ENVIRONMENT, GATEWAY, PUBLIC_IP],
+    params={
+        "allowed_ranges": Param(
+            [],
+            "CIDR ranges, besides private ranges and the Application Gateways' public addresses, that an "
+            "external ingress may admit (for example a front door's egress ranges).",
+        )
+    },
     rationale=(
         "An app with external ingress in a public environment bypasses the WAF, the rate limits and the TLS "
         "policy of the gateway: the guide's 'direct container access'. External ingress is acceptable in an "
-        "internal environment, or when IP security restrictions allow only listed ranges (the gateway subnet)."
+        "internal environment, or when its IP security restrictions are Allow rules that admit only private "
+        "ranges (the gateway subnet), the public address of an Application Gateway in the subscription, or "
+        "ranges listed in allowed_ranges."
     ),
     remediation=Remediation(
         text="Move the app to an internal environment behind the Application Gateway, or allow only the "
-        "gateway subnet in its ingress IP restrictions.",
+        "gateway in its ingress IP restrictions.",
         az="az containerapp ingress access-restriction set --name {name} --resource-group {resourceGroup} "
-        "--rule-name allow-appgw --ip-address 10.20.1.0/24 --action Allow",
+        "--rule-name allow-appgw --ip-address <gateway-subnet-or-address> --action Allow",
         bicep="ingress: {\n  external: true\n  ipSecurityRestrictions: [\n    { name: 'allow-appgw', "
         "ipAddressRange: appGwSubnetPrefix, action: 'Allow' }\n  ]\n}",
     ),
@@ -92,38 +176,22 @@ def ingress_not_public(app: Resource, ctx: Context) -> Verdict:
     external = app.get("properties.configuration.ingress.external", default=False, expect=bool)
     if not external:
         return passed("ingress is internal to the environment", expected="no public ingress")
-    if _environment_is_internal(app, ctx):
-        return passed("external ingress, but the environment is internal to the VNet", expected="no public ingress")
-    rules = app.get("properties.configuration.ingress.ipSecurityRestrictions", default=[], expect=list)
-    allowed = [_allowed_range(rule) for rule in rules]
-    if rules and all(r is not None and r.is_private for r in allowed):
+    private = _environment_private(app, ctx)
+    if private:
+        return passed(f"external ingress, but {private}", expected="no public ingress")
+    accepted, rejected = _restrictions(app, ctx)
+    app.note("ipSecurityRestrictions.accepted", accepted)
+    app.note("ipSecurityRestrictions.rejected", rejected)
+    if accepted and not rejected:
         return passed(
-            f"external ingress limited to {len(rules)} private range(s) (the gateway's subnet)",
-            expected="no public ingress",
+            f"external ingress admits only {', '.join(accepted)}",
+            expected="internal environment, or an allow-list limited to the gateway",
         )
-    if rules:
-        public = [str(r) for r in allowed if r is not None and not r.is_private]
-        detail = f"public range(s) {', '.join(public)}" if public else "deny rules, which leave everyone else in"
-        return failed(
-            f"external ingress in a public environment allows {detail}",
-            expected="internal environment, or an allow-list of the gateway's private subnet",
-        )
+    reason = f"rules that admit more: {', '.join(rejected)}" if rejected else "no IP allow-list"
     return failed(
-        "external ingress in a public environment with no allow-list: callers reach the app directly",
+        f"external ingress in a public environment with {reason}: callers reach the app directly",
         expected="internal environment, or an allow-list limited to the gateway",
     )
-
-
-def _allowed_range(rule: object) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """The network an Allow rule admits; None for a Deny rule. A malformed range is odd data."""
-    if not isinstance(rule, dict):
-        raise DataError("an ipSecurityRestrictions entry is not an object")
-    if str(rule.get("action", "")).lower() != "allow":
-        return None
-    try:
-        return ipaddress.ip_network(str(rule.get("ipAddressRange", "")), strict=False)
-    except ValueError:
-        raise DataError(f"ipAddressRange {rule.get('ipAddressRange')!r} is not an IP range") from None
 
 
 @check(

@@ -1,9 +1,12 @@
 """Network perimeter: no data-plane service is reachable from the internet, and each has a private
 endpoint. One table row per service; the two checks of each row are built from it.
 
-Public access is judged from `publicNetworkAccess`, whose ARM default when absent is "Enabled"
-on every service listed here, and, where the service has one, a network ACL whose default action
-"Deny" restricts the public endpoint to the listed networks.
+Public access is judged from `publicNetworkAccess`, whose ARM default when absent is "Enabled" on
+every service listed here (older api-versions of Azure Managed Redis and Communication Services
+do not have the property at all, and their endpoints are public). Where the service has a network
+ACL on the resource itself, a default-deny ACL also counts as restricted; the evidence says which.
+Service Bus, Event Hubs and Redis keep their firewall in child resources, so for them only
+`publicNetworkAccess` counts.
 """
 
 from __future__ import annotations
@@ -16,6 +19,44 @@ from auditor.inventory import Context
 
 PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
 CLOSED = {"disabled", "securedbyperimeter"}
+#: Returns how the resource's own network ACL restricts its public endpoint, or None when it does not.
+AclReader = Callable[[Resource], "str | None"]
+
+
+def default_deny(path: str) -> AclReader:
+    """An ACL whose `defaultAction` is Deny admits only the listed networks; ARM's default is Allow."""
+
+    def read(res: Resource) -> str | None:
+        action = res.get(path, default="Allow", expect=str)
+        return f"{path} is {action}" if action.lower() == "deny" else None
+
+    return read
+
+
+def cosmos_firewall(res: Resource) -> str | None:
+    """Cosmos DB has no defaultAction: any IP rule or the VNet filter turns the firewall on. The
+    rule 0.0.0.0 admits every Azure datacenter, which is every Azure tenant, so it restricts nothing."""
+    vnet_filter = res.get("properties.isVirtualNetworkFilterEnabled", default=False, expect=bool)
+    ranges = []
+    for rule in res.get("properties.ipRules", default=[], expect=list):
+        value = rule.get("ipAddressOrRange") if isinstance(rule, dict) else None
+        if not isinstance(value, str):
+            raise DataError("a Cosmos DB ipRules entry has no ipAddressOrRange string")
+        ranges.append(value)
+    if "0.0.0.0" in ranges:
+        return None
+    if vnet_filter or ranges:
+        return f"the firewall admits only {len(ranges)} IP range(s)" + (" and listed subnets" if vnet_filter else "")
+    return None
+
+
+def signalr_acl(res: Resource) -> str | None:
+    """SignalR's ACL can deny by default yet still admit public client connections by request type."""
+    action = res.get("properties.networkACLs.defaultAction", default="Allow", expect=str)
+    if action.lower() != "deny":
+        return None
+    allowed = res.get("properties.networkACLs.publicNetwork.allow", default=[], expect=list)
+    return None if allowed else "networkACLs deny every public request type"
 
 
 @dataclass(frozen=True)
@@ -26,8 +67,9 @@ class Service:
     az_disable: str
     bicep: str
     ref: str
-    acl_path: str | None = "properties.networkAcls.defaultAction"
-    # Where a service has a second switch that makes its gateway private (APIM's internal VNet mode).
+    acl: AclReader | None = None
+    # A second switch that makes the service private without a private endpoint: API Management
+    # injected into a VNet in Internal mode (private endpoints are not supported in that mode).
     private_mode: tuple[str, str] | None = None
 
 
@@ -39,6 +81,7 @@ SERVICES: tuple[Service, ...] = (
         "az keyvault update --name {name} --resource-group {resourceGroup} --public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n  networkAcls: { defaultAction: 'Deny' }\n}",
         "https://learn.microsoft.com/azure/key-vault/general/private-link-service",
+        acl=default_deny("properties.networkAcls.defaultAction"),
     ),
     Service(
         "redis",
@@ -47,7 +90,6 @@ SERVICES: tuple[Service, ...] = (
         "az redis update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link",
-        acl_path=None,
     ),
     Service(
         "redis-enterprise",
@@ -57,7 +99,6 @@ SERVICES: tuple[Service, ...] = (
         "--public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/redis/private-link",
-        acl_path=None,
     ),
     Service(
         "cosmos",
@@ -66,7 +107,7 @@ SERVICES: tuple[Service, ...] = (
         "az cosmosdb update --name {name} --resource-group {resourceGroup} --public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/cosmos-db/how-to-configure-private-endpoints",
-        acl_path=None,
+        acl=cosmos_firewall,
     ),
     Service(
         "cosmos-mongo-vcore",
@@ -75,16 +116,16 @@ SERVICES: tuple[Service, ...] = (
         "az resource update --ids {id} --set properties.publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/cosmos-db/mongodb/vcore/how-to-private-link",
-        acl_path=None,
     ),
     Service(
         "cognitive",
         "Microsoft.CognitiveServices/accounts",
-        "Azure AI services account (OpenAI, Speech)",
+        "Azure AI services account (OpenAI, Speech, AI Services)",
         "az cognitiveservices account update --name {name} --resource-group {resourceGroup} "
         "--custom-domain {name} --api-properties publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n  networkAcls: { defaultAction: 'Deny' }\n}",
         "https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks",
+        acl=default_deny("properties.networkAcls.defaultAction"),
     ),
     Service(
         "storage",
@@ -93,6 +134,7 @@ SERVICES: tuple[Service, ...] = (
         "az storage account update --name {name} --resource-group {resourceGroup} --public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n  networkAcls: { defaultAction: 'Deny' }\n}",
         "https://learn.microsoft.com/azure/storage/common/storage-private-endpoints",
+        acl=default_deny("properties.networkAcls.defaultAction"),
     ),
     Service(
         "acr",
@@ -101,7 +143,7 @@ SERVICES: tuple[Service, ...] = (
         "az acr update --name {name} --resource-group {resourceGroup} --public-network-enabled false",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/container-registry/container-registry-private-link",
-        acl_path="properties.networkRuleSet.defaultAction",
+        acl=default_deny("properties.networkRuleSet.defaultAction"),
     ),
     Service(
         "apim",
@@ -111,7 +153,6 @@ SERVICES: tuple[Service, ...] = (
         "properties: {\n  virtualNetworkType: 'Internal'\n"
         "  virtualNetworkConfiguration: { subnetResourceId: subnetId }\n}",
         "https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet",
-        acl_path=None,
         private_mode=("properties.virtualNetworkType", "internal"),
     ),
     Service(
@@ -121,7 +162,6 @@ SERVICES: tuple[Service, ...] = (
         "az resource update --ids {id} --set properties.publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/communication-services/concepts/networking/private-link",
-        acl_path=None,
     ),
     Service(
         "appservice",
@@ -130,7 +170,7 @@ SERVICES: tuple[Service, ...] = (
         "az webapp update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/app-service/networking/private-endpoint",
-        acl_path="properties.siteConfig.ipSecurityRestrictionsDefaultAction",
+        acl=default_deny("properties.siteConfig.ipSecurityRestrictionsDefaultAction"),
     ),
     Service(
         "servicebus",
@@ -140,7 +180,6 @@ SERVICES: tuple[Service, ...] = (
         "--public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/service-bus-messaging/private-link-service",
-        acl_path=None,
     ),
     Service(
         "eventhubs",
@@ -149,7 +188,6 @@ SERVICES: tuple[Service, ...] = (
         "az eventhubs namespace update --name {name} --resource-group {resourceGroup} --public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/event-hubs/private-link-service",
-        acl_path=None,
     ),
     Service(
         "signalr",
@@ -158,63 +196,91 @@ SERVICES: tuple[Service, ...] = (
         "az signalr update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/azure-signalr/howto-private-endpoints",
-        acl_path="properties.networkACLs.defaultAction",
+        acl=signalr_acl,
     ),
 )
+
+
+def _private_mode(res: Resource, service: Service) -> str | None:
+    if service.private_mode is None:
+        return None
+    path, private_value = service.private_mode
+    mode = res.get(path, default="None", expect=str)
+    return f"{path.rsplit('.', 1)[-1]} is {mode}" if mode.lower() == private_value else None
 
 
 def public_access_verdict(res: Resource, service: Service) -> Verdict:
     pna = res.get("properties.publicNetworkAccess", default="Enabled", expect=str)
     if pna.lower() in CLOSED:
         return passed(f"publicNetworkAccess is {pna}", expected="Disabled")
-    if service.private_mode is not None:
-        path, private_value = service.private_mode
-        mode = res.get(path, default="None", expect=str)
-        if mode.lower() == private_value:
-            return passed(f"the gateway is private ({path.rsplit('.', 1)[-1]} {mode})", expected="Disabled or Internal")
-    if service.acl_path is not None:
-        action = res.get(service.acl_path, default="Allow", expect=str)
-        if action.lower() == "deny":
-            return passed(
-                f"publicNetworkAccess is {pna} but a default-deny network ACL restricts it",
-                expected="Disabled, or a default-deny network ACL",
-            )
-    return failed(f"{service.label} accepts traffic from the internet (publicNetworkAccess {pna})", expected="Disabled")
-
-
-def _approved(connection: object) -> bool:
-    if not isinstance(connection, dict):
-        raise DataError("a private endpoint connection is not an object")
-    props = connection.get("properties", connection)
-    state = props.get("privateLinkServiceConnectionState") or {}
-    if not isinstance(state, dict):
-        raise DataError("privateLinkServiceConnectionState is not an object")
-    return str(state.get("status", "")).lower() == "approved"
-
-
-def private_endpoint_verdict(res: Resource, ctx: Context) -> Verdict:
-    inline = res.get("properties.privateEndpointConnections", default=[], expect=list)
-    approved_inline = [c for c in inline if _approved(c)]
-    if approved_inline:
-        return passed(f"{len(approved_inline)} approved private endpoint connection(s)", expected="approved")
-    target = res.id.lower()
-    for endpoint in ctx.referencing(res, PRIVATE_ENDPOINT):
-        for kind in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
-            for conn in endpoint.get(f"properties.{kind}", default=[], expect=list):
-                service_id = (
-                    (conn.get("properties") or {}).get("privateLinkServiceId", "") if isinstance(conn, dict) else ""
-                )
-                if isinstance(service_id, str) and service_id.lower() == target and _approved(conn):
-                    res.note("privateEndpoint", endpoint.id)
-                    return passed(f"private endpoint {endpoint.name} is approved", expected="approved")
-    res.note("privateEndpoints", [])
+    private = _private_mode(res, service)
+    if private:
+        return passed(f"the gateway is private to the VNet ({private})", expected="Disabled or an internal VNet")
+    restriction = service.acl(res) if service.acl is not None else None
+    if restriction:
+        return passed(
+            f"publicNetworkAccess is {pna}, restricted by its network ACL ({restriction})",
+            expected="Disabled, or a default-deny network ACL",
+        )
     return failed(
-        f"no approved private endpoint targets this {_label_of(res)}", expected="an approved private endpoint"
+        f"the {service.label} accepts traffic from the internet (publicNetworkAccess {pna}, no default-deny ACL)",
+        expected="Disabled",
     )
 
 
-def _label_of(res: Resource) -> str:
-    return next((s.label for s in SERVICES if s.rtype.lower() == res.type.lower()), res.type)
+def _approved(connection: object, where: str) -> bool:
+    """A private link connection, in either the endpoint's or the target's shape, whose state is Approved."""
+    if not isinstance(connection, dict):
+        raise DataError(f"{where}: a private link connection is not an object")
+    props = connection.get("properties", connection)
+    if not isinstance(props, dict):
+        raise DataError(f"{where}: the connection's properties are not an object")
+    state = props.get("privateLinkServiceConnectionState")
+    if state is None:
+        return False
+    status = state.get("status") if isinstance(state, dict) else None
+    if not isinstance(status, str):
+        raise DataError(f"{where}: privateLinkServiceConnectionState.status is not a string")
+    return status.lower() == "approved"
+
+
+def _endpoint_targets(endpoint: Resource, target_id: str) -> bool:
+    """Whether one of the endpoint's approved connections (automatic or manual) targets the resource."""
+    for kind in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        for conn in endpoint.get(f"properties.{kind}", default=[], expect=list):
+            props = conn.get("properties") if isinstance(conn, dict) else None
+            service_id = props.get("privateLinkServiceId") if isinstance(props, dict) else None
+            if not isinstance(service_id, str):
+                raise DataError(f"{endpoint.name}: a {kind} entry has no privateLinkServiceId")
+            if service_id.lower().rstrip("/") == target_id and _approved(conn, endpoint.name):
+                return True
+    return False
+
+
+def private_endpoint_verdict(res: Resource, service: Service, ctx: Context) -> Verdict:
+    private = _private_mode(res, service)
+    if private:
+        return passed(
+            f"injected into the VNet ({private}); private endpoints do not apply in this mode",
+            expected="an approved private endpoint, or an internal VNet",
+        )
+    inline = res.get("properties.privateEndpointConnections", default=[], expect=list)
+    approved_inline = [c for c in inline if _approved(c, "properties.privateEndpointConnections")]
+    if approved_inline:
+        return passed(f"{len(approved_inline)} approved private endpoint connection(s)", expected="approved")
+    target = res.id.lower().rstrip("/")
+    endpoints = ctx.referencing(res, PRIVATE_ENDPOINT)
+    for endpoint in endpoints:
+        if _endpoint_targets(endpoint, target):
+            res.note("privateEndpoint", endpoint.id)
+            return passed(f"private endpoint {endpoint.name} is approved", expected="approved")
+    res.note("privateEndpoints", [e.id for e in endpoints])
+    if endpoints:
+        return failed(
+            f"{len(endpoints)} private endpoint(s) target this {service.label}, none of them approved",
+            expected="an approved private endpoint",
+        )
+    return failed(f"no private endpoint targets this {service.label}", expected="an approved private endpoint")
 
 
 def _public_access_check(service: Service) -> Callable[[Resource, Context], Verdict]:
@@ -270,7 +336,7 @@ def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], V
         refs=[service.ref, "https://learn.microsoft.com/azure/private-link/private-endpoint-overview"],
     )
     def private_endpoint(res: Resource, ctx: Context) -> Verdict:
-        return private_endpoint_verdict(res, ctx)
+        return private_endpoint_verdict(res, service, ctx)
 
     private_endpoint.__name__ = f"private_endpoint_{service.key.replace('-', '_')}"
     return private_endpoint

@@ -96,7 +96,112 @@ def test_ingress_not_public():
 
 def test_ingress_with_missing_environment_is_not_assessed():
     lost = app("lost", {"id": arm_id(ENV, "gone")}, {"external": True})
-    assert verdicts("aca.ingress-not-public", [lost]) == {"lost": "not_assessed"}
+    nameless = app("nameless", {"id": ""}, {"external": True})
+    assert verdicts("aca.ingress-not-public", [lost, nameless]) == {"lost": "not_assessed", "nameless": "not_assessed"}
+
+
+GATEWAY = "Microsoft.Network/applicationGateways"
+PIP = "Microsoft.Network/publicIPAddresses"
+
+
+def restricted(name, env, *ranges, action="Allow"):
+    rules = [{"name": f"r{i}", "ipAddressRange": r, "action": action} for i, r in enumerate(ranges)]
+    return app(name, env, {"external": True, "ipSecurityRestrictions": rules})
+
+
+def gateway_with_ip(address):
+    pip = resource(PIP, "pip-agw", properties={"ipAddress": address, "publicIPAllocationMethod": "Static"})
+    frontend = {"name": "public", "properties": {"publicIPAddress": {"id": pip["id"]}}}
+    agw = resource(GATEWAY, "agw", properties={"frontendIPConfigurations": [frontend]})
+    return [agw, pip]
+
+
+def test_allow_list_must_be_limited_to_the_gateway():
+    env = environment("public")
+    apps = [
+        restricted("gw-subnet", env, "10.20.1.0/24"),
+        restricted("gw-address", env, "20.1.2.3/32"),
+        restricted("configured", env, "198.51.100.0/24"),
+        restricted("anywhere", env, "0.0.0.0/0"),
+        restricted("mixed", env, "10.20.1.0/24", "203.0.113.7"),
+        restricted("deny-only", env, "203.0.113.7", action="Deny"),
+        restricted("odd", env, "not-an-ip"),
+    ]
+    result = verdicts(
+        "aca.ingress-not-public",
+        [env, *apps, *gateway_with_ip("20.1.2.3")],
+        params={"allowed_ranges": ["198.51.100.0/24"]},
+    )
+    assert result == {
+        "gw-subnet": "pass",
+        "gw-address": "pass",
+        "configured": "pass",
+        "anywhere": "fail",
+        "mixed": "fail",
+        "deny-only": "fail",
+        "odd": "not_assessed",
+    }
+
+
+def test_allow_list_failure_names_the_open_range():
+    env = environment("public")
+    finding = only("aca.ingress-not-public", [env, restricted("a", env, "0.0.0.0/0")])
+    assert "0.0.0.0/0" in finding.evidence["message"]
+
+
+def test_public_range_without_gateway_collection_is_not_assessed():
+    env = environment("public")
+    finding = only(
+        "aca.ingress-not-public",
+        [env, restricted("a", env, "20.1.2.3/32")],
+        collected=[APP, ENV],
+    )
+    assert finding.status.value == "not_assessed"
+    assert "Microsoft.Network/applicationGateways" in finding.evidence["message"]
+
+
+def test_environment_with_public_access_disabled_keeps_external_ingress_private():
+    # Newer api-versions: a workload-profiles environment reached only through private endpoints.
+    env = environment("pe-only", {"infrastructureSubnetId": SUBNET, "internal": False})
+    env["properties"]["publicNetworkAccess"] = "Disabled"
+    assert verdicts("aca.ingress-not-public", [env, app("a", env, {"external": True})]) == {"a": "pass"}
+
+
+def test_app_that_names_its_environment_by_environment_id():
+    # Newer api-versions return environmentId beside (or, in some tools' output, instead of) managedEnvironmentId.
+    env = environment("private", {"infrastructureSubnetId": SUBNET, "internal": True})
+    item = app("a", env, {"external": True})
+    item["properties"]["environmentId"] = item["properties"].pop("managedEnvironmentId")
+    assert verdicts("aca.ingress-not-public", [env, item]) == {"a": "pass"}
+
+
+def test_managed_environment_example_shape():
+    # Mirrors specification/app/.../ContainerApps/stable/2025-01-01/examples/ManagedEnvironments_Get.json:
+    # a VNet-integrated workload-profiles environment without `internal`, so its load balancer is public.
+    env = {
+        "id": arm_id(ENV, "jlaw-demo1"),
+        "name": "jlaw-demo1",
+        "type": ENV,
+        "location": "North Central US",
+        "tags": {},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "deploymentErrors": None,
+            "defaultDomain": "jlaw-demo1.k4apps.io",
+            "staticIp": "20.42.33.145",
+            "zoneRedundant": True,
+            "vnetConfiguration": {"infrastructureSubnetId": SUBNET},
+            "workloadProfiles": [{"name": "My-consumption-01", "workloadProfileType": "Consumption"}],
+            "peerAuthentication": {"mtls": {"enabled": True}},
+        },
+    }
+    finding = only("aca.environment-internal", [env])
+    assert finding.status.value == "fail"
+    assert {
+        "path": "properties.vnetConfiguration.internal",
+        "observed": False,
+        "defaultApplied": True,
+    } in finding.evidence["observations"]
 
 
 def test_ingress_https_only():

@@ -30,17 +30,60 @@ def test_absent_public_access_reports_the_arm_default(service):
     assert first == {"path": "properties.publicNetworkAccess", "observed": "Enabled", "defaultApplied": True}
 
 
-@pytest.mark.parametrize("service", [s for s in SERVICES if s.acl_path], ids=lambda s: s.key)
+DENY_ACLS = {
+    "keyvault": {"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices", "ipRules": []}},
+    "cognitive": {"networkAcls": {"defaultAction": "Deny", "ipRules": [], "virtualNetworkRules": []}},
+    "storage": {"networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"}},
+    "acr": {"networkRuleSet": {"defaultAction": "Deny", "ipRules": []}},
+    "appservice": {"siteConfig": {"ipSecurityRestrictionsDefaultAction": "Deny"}},
+    "signalr": {"networkACLs": {"defaultAction": "Deny", "publicNetwork": {"allow": []}}},
+    "cosmos": {"isVirtualNetworkFilterEnabled": True, "ipRules": []},
+}
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s.acl], ids=lambda s: s.key)
 def test_default_deny_acl_restricts_public_access(service):
-    path = service.acl_path.split(".")[1:]
-    props: dict = {"publicNetworkAccess": "Enabled"}
-    node = props
-    for part in path[:-1]:
-        node = node.setdefault(part, {})
-    node[path[-1]] = "Deny"
-    assert verdicts(f"network.{service.key}.public-access", [service_resource(service, "acl", **props)]) == {
-        "acl": "pass"
-    }
+    acl = DENY_ACLS[service.key]
+    finding = only(f"network.{service.key}.public-access", [service_resource(service, "acl", **acl)])
+    assert finding.status.value == "pass"
+    assert "network ACL" in finding.evidence["message"]
+
+
+def test_services_without_resource_acl_ignore_acl_like_properties():
+    # Redis keeps its firewall in child firewallRules; a stray networkAcls must not count.
+    redis = resource(
+        "Microsoft.Cache/Redis",
+        "r",
+        properties={"networkAcls": {"defaultAction": "Deny"}, "publicNetworkAccess": "Enabled"},
+    )
+    assert verdicts("network.redis.public-access", [redis]) == {"r": "fail"}
+
+
+def test_cosmos_firewall_rules():
+    def account(name, **props):
+        return resource(
+            "Microsoft.DocumentDB/databaseAccounts", name, properties={"publicNetworkAccess": "Enabled", **props}
+        )
+
+    result = verdicts(
+        "network.cosmos.public-access",
+        [
+            account("listed", ipRules=[{"ipAddressOrRange": "203.0.113.0/24"}]),
+            account("azure-wide", ipRules=[{"ipAddressOrRange": "0.0.0.0"}]),
+            account("open", ipRules=[], isVirtualNetworkFilterEnabled=False),
+            account("odd", ipRules=["203.0.113.0/24"]),
+        ],
+    )
+    assert result == {"listed": "pass", "azure-wide": "fail", "open": "fail", "odd": "not_assessed"}
+
+
+def test_signalr_deny_acl_that_still_admits_clients_is_public():
+    hub = resource(
+        "Microsoft.SignalRService/SignalR",
+        "hub",
+        properties={"networkACLs": {"defaultAction": "Deny", "publicNetwork": {"allow": ["ClientConnection"]}}},
+    )
+    assert verdicts("network.signalr.public-access", [hub]) == {"hub": "fail"}
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.key)
@@ -50,13 +93,16 @@ def test_public_access_odd_shape_and_absence(service):
     assert only(check_id, []).status.value == "not_applicable"
 
 
-def test_apim_internal_vnet_counts_as_private():
-    apim = resource(
-        "Microsoft.ApiManagement/service",
-        "apim",
-        properties={"publicNetworkAccess": "Enabled", "virtualNetworkType": "Internal"},
-    )
-    assert verdicts("network.apim.public-access", [apim]) == {"apim": "pass"}
+def test_apim_internal_vnet_counts_as_private_and_needs_no_private_endpoint():
+    def apim(name, mode):
+        props = {"publicNetworkAccess": "Enabled", "virtualNetworkType": mode}
+        return resource("Microsoft.ApiManagement/service", name, properties=props)
+
+    services = [apim("internal", "Internal"), apim("external", "External"), apim("none", "None")]
+    expected = {"internal": "pass", "external": "fail", "none": "fail"}
+    assert verdicts("network.apim.public-access", services) == expected
+    # Private endpoints are not supported on a VNet-injected gateway: Internal mode is the private path.
+    assert verdicts("network.apim.private-endpoint", services) == expected
 
 
 def private_endpoint(name, target_id, status="Approved", manual=False):
@@ -92,8 +138,38 @@ def test_private_endpoint_verdicts(service):
         private_endpoint("pe-p", pending["id"], status="Pending"),
         private_endpoint("pe-m", manual["id"], manual=True),
     ]
+    if service.private_mode:  # APIM: judged on its VNet mode when not Internal
+        for item in (approved, pending, manual, inline, lonely):
+            item["properties"]["virtualNetworkType"] = "None"
     result = verdicts(check_id, [approved, pending, manual, inline, lonely, *endpoints])
     assert result == {"approved": "pass", "pending": "fail", "manual": "pass", "inline": "pass", "lonely": "fail"}
+
+
+def test_pending_endpoint_is_named_in_the_failure():
+    vault = resource("Microsoft.KeyVault/vaults", "kv")
+    finding = only("network.keyvault.private-endpoint", [vault, private_endpoint("pe-p", vault["id"], "Pending")])
+    assert finding.status.value == "fail"
+    assert "none of them approved" in finding.evidence["message"]
+
+
+@pytest.mark.parametrize(
+    "connection",
+    [
+        "not-an-object",
+        {"name": "c", "properties": {"privateLinkServiceConnectionState": {"status": 1}}},
+        {"name": "c", "properties": "approved"},
+    ],
+)
+def test_odd_private_endpoint_connections_are_not_assessed(connection):
+    vault = resource("Microsoft.KeyVault/vaults", "kv", properties={"privateEndpointConnections": [connection]})
+    assert verdicts("network.keyvault.private-endpoint", [vault]) == {"kv": "not_assessed"}
+
+
+def test_endpoint_without_a_target_id_is_not_assessed():
+    vault = resource("Microsoft.KeyVault/vaults", "kv")
+    endpoint = private_endpoint("pe", vault["id"], status="Pending")
+    endpoint["properties"]["manualPrivateLinkServiceConnections"] = [{"name": "x", "properties": {}}]
+    assert verdicts("network.keyvault.private-endpoint", [vault, endpoint]) == {"kv": "not_assessed"}
 
 
 def test_private_endpoints_not_collected_is_not_assessed():
@@ -148,3 +224,202 @@ def test_key_vault_spec_example_shape():
     }
     assert verdicts("network.keyvault.public-access", [vault]) == {"sample-vault": "fail"}
     assert verdicts("network.keyvault.private-endpoint", [vault]) == {"sample-vault": "fail"}
+
+
+def _rehome(body: dict) -> dict:
+    """Move a published example into the test subscription, keeping its shape."""
+    rtype = body["type"]
+    namespace, kind = rtype.split("/", 1)
+    body = dict(body, id=arm_id(f"{namespace}/{kind}", body["name"]))
+    return body
+
+
+def test_redis_enterprise_example_without_public_network_access():
+    # Mirrors specification/redisenterprise/.../stable/2025-04-01/examples/RedisEnterpriseGet.json: no
+    # publicNetworkAccess property (public by default) and an approved inline private endpoint connection.
+    cluster = _rehome(
+        {
+            "location": "West US",
+            "kind": "v1",
+            "sku": {"name": "EnterpriseFlash_F300", "capacity": 3},
+            "zones": ["1", "2", "3"],
+            "name": "cache1",
+            "type": "Microsoft.Cache/redisEnterprise",
+            "tags": {},
+            "properties": {
+                "hostName": "cache1.westus.something.azure.com",
+                "provisioningState": "Succeeded",
+                "resourceState": "Running",
+                "redisVersion": "6",
+                "minimumTlsVersion": "1.2",
+                "privateEndpointConnections": [
+                    {
+                        "id": "/subscriptions/x/resourceGroups/rg1/providers/Microsoft.Cache/redisEnterprise/cache1/"
+                        "privateEndpointConnections/cachePec",
+                        "properties": {
+                            "privateEndpoint": {
+                                "id": "/subscriptions/x/resourceGroups/rg1/providers/Microsoft.Network/"
+                                "privateEndpoints/cachePe"
+                            },
+                            "privateLinkServiceConnectionState": {
+                                "status": "Approved",
+                                "description": "Please approve my connection",
+                                "actionsRequired": "None",
+                            },
+                        },
+                    }
+                ],
+            },
+        }
+    )
+    public = only("network.redis-enterprise.public-access", [cluster])
+    assert public.status.value == "fail"
+    assert public.evidence["observations"][0]["defaultApplied"] is True
+    assert verdicts("network.redis-enterprise.private-endpoint", [cluster]) == {"cache1": "pass"}
+
+
+def test_communication_services_example_shapes():
+    # Mirrors specification/communication/.../examples/2025-09-01/communicationServices/
+    # updateWithSystemAssignedIdentity.json (no publicNetworkAccess), then the 2025-05-01-preview shape
+    # that adds publicNetworkAccess.
+    acs = _rehome(
+        {
+            "name": "MyCommunicationResource",
+            "type": "Microsoft.Communication/CommunicationServices",
+            "identity": {"type": "SystemAssigned", "principalId": "1", "tenantId": "2"},
+            "location": "Global",
+            "properties": {
+                "dataLocation": "United States",
+                "hostName": "mycommunicationresource.communications.azure.com",
+                "provisioningState": "Succeeded",
+                "version": "0.2.0",
+            },
+            "tags": {"newTag": "newVal"},
+        }
+    )
+    assert verdicts("network.acs.public-access", [acs]) == {"MyCommunicationResource": "fail"}
+    acs["properties"]["publicNetworkAccess"] = "SecuredByPerimeter"
+    assert verdicts("network.acs.public-access", [acs]) == {"MyCommunicationResource": "pass"}
+
+
+def test_cosmos_account_example_shape():
+    # Mirrors specification/cosmos-db/.../stable/2024-11-15/examples/CosmosDBDatabaseAccountGet.json: no
+    # publicNetworkAccess, an empty firewall, and an approved inline private endpoint connection.
+    account = _rehome(
+        {
+            "name": "ddb1",
+            "location": "West US",
+            "type": "Microsoft.DocumentDB/databaseAccounts",
+            "kind": "GlobalDocumentDB",
+            "tags": {},
+            "properties": {
+                "provisioningState": "Succeeded",
+                "documentEndpoint": "https://ddb1.documents.azure.com:443/",
+                "ipRules": [],
+                "isVirtualNetworkFilterEnabled": False,
+                "virtualNetworkRules": [],
+                "databaseAccountOfferType": "Standard",
+                "privateEndpointConnections": [
+                    {
+                        "id": "/subscriptions/subId/resourceGroups/rg/providers/Microsoft.DocumentDB/databaseAccounts/"
+                        "account1/privateEndpointConnections/pe1",
+                        "properties": {
+                            "privateEndpoint": {
+                                "id": "/subscriptions/subId/resourceGroups/rg/providers/"
+                                "Microsoft.Network/privateEndpoints/pe1"
+                            },
+                            "privateLinkServiceConnectionState": {"status": "Approved", "actionsRequired": "None"},
+                        },
+                    }
+                ],
+                "networkAclBypass": "None",
+                "networkAclBypassResourceIds": [],
+                "minimalTlsVersion": "Tls",
+            },
+        }
+    )
+    assert verdicts("network.cosmos.public-access", [account]) == {"ddb1": "fail"}
+    assert verdicts("network.cosmos.private-endpoint", [account]) == {"ddb1": "pass"}
+
+
+def test_signalr_example_shape():
+    # Mirrors the response of specification/signalr/.../stable/2024-03-01/examples/SignalR_Update.json:
+    # a Deny ACL that still admits public ClientConnection traffic, and an approved private endpoint.
+    hub = _rehome(
+        {
+            "sku": {"name": "Premium_P1", "tier": "Premium", "size": "P1", "capacity": 1},
+            "properties": {
+                "provisioningState": "Succeeded",
+                "hostName": "mysignalrservice.service.signalr.net",
+                "privateEndpointConnections": [
+                    {
+                        "properties": {
+                            "provisioningState": "Succeeded",
+                            "privateEndpoint": {
+                                "id": "/subscriptions/0/resourcegroups/myResourceGroup/providers/"
+                                "Microsoft.Network/privateEndpoints/myPrivateEndpoint"
+                            },
+                            "privateLinkServiceConnectionState": {"status": "Approved", "actionsRequired": "None"},
+                        },
+                        "name": "mysignalrservice.1fa229cd-bf3f-47f0-8c49-afb36723997e",
+                        "type": "Microsoft.SignalRService/SignalR/privateEndpointConnections",
+                    }
+                ],
+                "networkACLs": {
+                    "defaultAction": "Deny",
+                    "publicNetwork": {"allow": ["ClientConnection"]},
+                    "privateEndpoints": [
+                        {"name": "mysignalrservice.1fa229cd-bf3f-47f0-8c49-afb36723997e", "allow": ["ServerConnection"]}
+                    ],
+                    "ipRules": [{"value": "123.456.789.123/24", "action": "Allow"}],
+                },
+                "publicNetworkAccess": "Enabled",
+                "disableLocalAuth": False,
+            },
+            "kind": "SignalR",
+            "location": "eastus",
+            "name": "mySignalRService",
+            "type": "Microsoft.SignalRService/SignalR",
+        }
+    )
+    assert verdicts("network.signalr.public-access", [hub]) == {"mySignalRService": "fail"}
+    assert verdicts("network.signalr.private-endpoint", [hub]) == {"mySignalRService": "pass"}
+
+
+def test_private_endpoint_example_shape():
+    # Mirrors specification/network/.../stable/2024-05-01/examples/PrivateEndpointGet.json, pointed at a vault.
+    vault = resource("Microsoft.KeyVault/vaults", "kv", properties={"publicNetworkAccess": "Disabled"})
+    endpoint = _rehome(
+        {
+            "name": "testPe",
+            "type": "Microsoft.Network/privateEndpoints",
+            "location": "eastus",
+            "properties": {
+                "provisioningState": "Succeeded",
+                "privateLinkServiceConnections": [
+                    {
+                        "id": "/subscriptions/subId/resourceGroups/rg1/providers/Microsoft.Network/privateEndpoints/"
+                        "testPe/privateLinkServiceConnections/plsconnection1",
+                        "properties": {
+                            "privateLinkServiceId": vault["id"],
+                            "groupIds": ["groupIdFromResource"],
+                            "requestMessage": "Please approve my connection.",
+                            "privateLinkServiceConnectionState": {
+                                "status": "Approved",
+                                "description": "Auto-approved",
+                                "actionsRequired": "None",
+                            },
+                        },
+                    }
+                ],
+                "manualPrivateLinkServiceConnections": [],
+                "subnet": {
+                    "id": "/subscriptions/subId/resourceGroups/rg1/providers/Microsoft.Network/"
+                    "virtualNetworks/myVnet/subnets/mySubnet"
+                },
+                "customDnsConfigs": [{"fqdn": "abc.cosmos.com", "ipAddresses": ["192.168.0.4"]}],
+            },
+        }
+    )
+    finding = only("network.keyvault.private-endpoint", [vault, endpoint])
+    assert finding.status.value == "pass" and "testPe" in finding.evidence["message"]
