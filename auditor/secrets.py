@@ -3,6 +3,20 @@ redacts App Service settings before they reach a snapshot.
 
 A verdict names the pattern that matched and a short salted hash of the value, so that two
 findings about the same key can be matched up, and never the value itself.
+
+Redacted App Service settings, as the collector stores them and `secrets.appservice-settings`
+reads them: one resource per site and list, type "Microsoft.Web/sites/config", name
+"appsettings" or "connectionstrings", id "{siteId}/config/{name}", and properties mapping each
+setting name to
+
+    {"redacted": true, "secret": bool, "pattern": str | None, "hash": str | None,
+     "keyVaultReference": bool}
+
+built by `redact_settings`. "secret" is the detector's verdict, "pattern" the label of what
+matched, "hash" the fingerprint below. The salt is the subscription id: stable across runs, so a
+baseline can match a finding, and different per subscription, so a hash found in one tenant's
+report cannot be tested against another's; 12 hex characters of HMAC-SHA256 make a dictionary
+attack on a real key pointless.
 """
 
 from __future__ import annotations

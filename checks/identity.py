@@ -140,6 +140,8 @@ KEY_AUTH = (
         "Azure Managed Redis database",
         "properties.accessKeysAuthentication",
         "Disabled",
+        # Absent only before 2024-09-01-preview, when keys could not be turned off. 2025-07-01 made
+        # "Disabled" the create default, but a GET always states the value.
         "Enabled",
         "az redisenterprise database update --cluster-name <cluster> --resource-group {resourceGroup} "
         "--access-keys-auth Disabled",
@@ -181,6 +183,7 @@ KEY_AUTH = (
     ),
     KeyAuth(
         "acs",
+        # The property exists from api-version 2025-09-01; the collector reads that version.
         "Microsoft.Communication/CommunicationServices",
         "Communication Services",
         "properties.disableLocalAuth",

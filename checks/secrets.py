@@ -160,3 +160,60 @@ def appservice_settings(site: Resource, ctx: Context) -> Verdict:
             expected="Key Vault references or managed identity",
         )
     return passed("no plain secrets in app settings or connection strings", expected="no plain secrets")
+
+
+@check(
+    id="secrets.aca-registry-password",
+    title="Container app registry credentials are not inline secrets",
+    severity=Severity.HIGH,
+    area=Area.IDENTITY,
+    checklist="managed-identity",
+    types=[APP],
+    rationale=(
+        "A registry entry with passwordSecretRef pulls images with a user name and password, usually the "
+        "registry's admin user. When that secret is stored inline it sits in the app's configuration, is copied "
+        "into every revision and never rotates; a managed identity with AcrPull needs no password at all."
+    ),
+    remediation=Remediation(
+        text="Grant the app's managed identity AcrPull on the registry and pull with it; then remove the "
+        "password secret and disable the registry's admin user.",
+        az="az containerapp registry set --name {name} --resource-group {resourceGroup} "
+        "--server <registry>.azurecr.io --identity system",
+        bicep="registries: [\n  {\n    server: '<registry>.azurecr.io'\n    identity: 'system'\n  }\n]",
+    ),
+    refs=["https://learn.microsoft.com/azure/container-apps/managed-identity-image-pull"],
+)
+def aca_registry_password(app: Resource, ctx: Context) -> Verdict:
+    registries = app.get("properties.configuration.registries", default=[], expect=list)
+    secrets = app.get("properties.configuration.secrets", default=[], expect=list)
+    in_vault = {s.get("name"): bool(s.get("keyVaultUrl")) for s in secrets if isinstance(s, dict)}
+    inline, vaulted, with_identity = [], [], []
+    for index, registry in enumerate(registries):
+        if not isinstance(registry, dict) or not isinstance(registry.get("server"), str):
+            raise DataError(f"properties.configuration.registries[{index}] has no server")
+        # ARM returns "" rather than omitting identity or passwordSecretRef when unset.
+        ref = registry.get("passwordSecretRef") or ""
+        if not isinstance(ref, str):
+            raise DataError(f"properties.configuration.registries[{index}].passwordSecretRef is not a string")
+        if registry.get("identity"):
+            with_identity.append(registry["server"])
+        elif not ref:
+            continue  # anonymous pull from a public registry: no credential to judge
+        elif ref not in in_vault:
+            raise DataError(f"registries[{index}] refers to secret {ref!r}, which the app does not define")
+        elif in_vault[ref]:
+            vaulted.append(registry["server"])
+        else:
+            inline.append(f"{registry['server']} (secret {ref})")
+    app.note(
+        "properties.configuration.registries",
+        {"managedIdentity": with_identity, "keyVaultPassword": vaulted, "inlinePassword": inline},
+    )
+    if inline:
+        return failed(f"registry password stored inline for {', '.join(inline)}", expected="managed identity (AcrPull)")
+    if vaulted:
+        return passed(
+            f"registry password read from Key Vault for {', '.join(vaulted)}; a managed identity would need none",
+            expected="managed identity (AcrPull)",
+        )
+    return passed(f"{len(registries)} registry entries, none with an inline password", expected="managed identity")

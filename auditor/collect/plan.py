@@ -32,6 +32,10 @@ API_VERSIONS = {
 TYPE_API_VERSIONS = {
     "microsoft.cache/redisenterprise": "2025-04-01",
     "microsoft.cache/redisenterprise/databases": "2025-04-01",
+    # disableLocalAuth is returned from 2025-09-01 on; older versions omit it even when set.
+    "microsoft.communication/communicationservices": "2025-09-01",
+    # disableAccessKeyAuthentication is in the 2024-11-01 stable shape.
+    "microsoft.cache/redis": "2024-11-01",
     "microsoft.documentdb/mongoclusters": "2024-07-01",
     "microsoft.insights/components": "2020-02-02",
     "microsoft.insights/metricalerts": "2018-03-01",

@@ -1,7 +1,7 @@
 import pytest
 from auditor.checks.identity import KEY_AUTH, WORKLOADS
 
-from tests.checks.helpers import only, resource, verdicts
+from tests.checks.helpers import arm_id, only, resource, verdicts
 
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=lambda w: w.key)
@@ -79,3 +79,96 @@ def test_redis_needs_entra_auth_too():
 def test_app_insights_property_name_is_matched_case_insensitively():
     component = resource("Microsoft.Insights/components", "appi", properties={"disableLocalAuth": True}, kind="web")
     assert verdicts("identity.appinsights.local-auth-disabled", [component]) == {"appi": "pass"}
+
+
+# The published example responses, with our own ids. Each names its file under
+# specification/<service>/resource-manager/.
+
+
+def test_redis_cache_get_example_shape():
+    # redis/.../Microsoft.Cache/stable/2024-11-01/examples/RedisCacheGet.json: no
+    # disableAccessKeyAuthentication and an empty redisConfiguration, i.e. keys on.
+    props = {
+        "provisioningState": "Succeeded",
+        "redisVersion": "6.0",
+        "sku": {"name": "Premium", "family": "P", "capacity": 3},
+        "enableNonSslPort": False,
+        "redisConfiguration": {},
+        "hostName": "cache1.redis.cache.windows.net",
+        "port": 6379,
+        "sslPort": 6380,
+        "publicNetworkAccess": "Enabled",
+    }
+    example = resource("Microsoft.Cache/Redis", "example", properties=props)
+    # Entra-only, as ARM templates write it ("True" with a capital letter is common).
+    entra = resource(
+        "Microsoft.Cache/Redis",
+        "entra",
+        properties={**props, "disableAccessKeyAuthentication": True, "redisConfiguration": {"aad-enabled": "True"}},
+    )
+    assert verdicts("identity.redis.local-auth-disabled", [example, entra]) == {"example": "fail", "entra": "pass"}
+
+
+def test_managed_redis_database_example_shapes():
+    # redisenterprise/.../preview/2024-09-01-preview/examples/RedisEnterpriseDatabasesListByCluster.json:
+    # no accessKeysAuthentication (older shape, keys always on).
+    older = {
+        "id": arm_id("Microsoft.Cache/redisEnterprise/databases", "cache1", "default"),
+        "name": "cache1/default",
+        "type": "Microsoft.Cache/redisEnterprise/databases",
+        "properties": {
+            "provisioningState": "Succeeded",
+            "resourceState": "Running",
+            "clientProtocol": "Encrypted",
+            "clusteringPolicy": "OSSCluster",
+            "evictionPolicy": "AllKeysLRU",
+            "port": 10000,
+            "deferUpgrade": "NotDeferred",
+            "redisVersion": "6.0",
+        },
+    }
+    # From 2025-04-01 GET returns the setting; 2025-07-01 made "Disabled" the create default.
+    current = {
+        **older,
+        "id": arm_id("Microsoft.Cache/redisEnterprise/databases", "cache2", "default"),
+        "name": "cache2/default",
+        "properties": {**older["properties"], "accessKeysAuthentication": "Disabled"},
+    }
+    result = verdicts("identity.redis-enterprise.local-auth-disabled", [older, current])
+    assert result == {"cache1/default": "fail", "cache2/default": "pass"}
+
+
+def test_communication_services_example_shapes():
+    # communication/.../Communication/examples/2026-03-18/communicationServices/createOrUpdate.json:
+    # identity None and no disableLocalAuth; 2025-09-01 added the property (createOrUpdateWithDisableLocalAuth).
+    base = {
+        "dataLocation": "United States",
+        "hostName": "mycommunicationresource.communications.azure.com",
+        "provisioningState": "Succeeded",
+    }
+    plain = resource(
+        "Microsoft.Communication/CommunicationServices", "plain", properties=base, identity={"type": "None"}
+    )
+    hardened = resource(
+        "Microsoft.Communication/CommunicationServices", "hardened", properties={**base, "disableLocalAuth": True}
+    )
+    assert verdicts("identity.acs.local-auth-disabled", [plain, hardened]) == {"plain": "fail", "hardened": "pass"}
+
+
+def test_container_app_registry_pull_shape_from_az():
+    # What `az containerapp registry set --identity system` leaves in a GET: empty strings, not absent keys.
+    app = resource(
+        "Microsoft.App/containerApps",
+        "app",
+        properties={
+            "configuration": {
+                "registries": [
+                    {"identity": "system", "passwordSecretRef": "", "server": "cr.azurecr.io", "username": ""}
+                ]
+            },
+            "template": {"containers": [{"name": "main", "image": "cr.azurecr.io/app:1"}]},
+        },
+        identity={"type": "SystemAssigned", "principalId": "p", "tenantId": "t"},
+    )
+    assert verdicts("secrets.aca-registry-password", [app]) == {"app": "pass"}
+    assert verdicts("identity.aca.managed-identity", [app]) == {"app": "pass"}

@@ -76,3 +76,35 @@ def test_audit_logs():
 def test_audit_logs_without_diagnostic_settings_collection_is_not_assessed():
     finding = only("keyvault.audit-logs", [vault("kv")], collected=[VAULT])
     assert finding.status.value == "not_assessed"
+
+
+def test_get_vault_example_shape():
+    # keyvault/.../Microsoft.KeyVault/stable/2023-07-01/examples/getVault.json: access policies, and no
+    # enableSoftDelete / enablePurgeProtection / enableRbacAuthorization at all.
+    example = vault(
+        "sample-vault",
+        accessPolicies=[{"tenantId": "t", "objectId": "o", "permissions": {"secrets": ["get", "list", "set"]}}],
+        enabledForDeployment=True,
+        enabledForDiskEncryption=True,
+        enabledForTemplateDeployment=True,
+        vaultUri="https://sample-vault.vault.azure.net",
+        provisioningState="Succeeded",
+        publicNetworkAccess="Enabled",
+    )
+    assert verdicts("keyvault.soft-delete", [example]) == {"sample-vault": "pass"}
+    assert verdicts("keyvault.purge-protection", [example]) == {"sample-vault": "fail"}
+    assert verdicts("keyvault.rbac", [example]) == {"sample-vault": "fail"}
+
+
+def test_diagnostic_setting_example_shapes():
+    # monitor/.../2021-05-01-preview/examples/getDiagnosticSettingCategory.json sends to storage with
+    # "workspaceId": ""; getDiagnosticSetting.json uses categoryGroup with "category": null.
+    to_storage = vault("storage")
+    grouped = vault("grouped")
+    items = [
+        to_storage,
+        grouped,
+        diagnostic(to_storage, "service", [{"category": "AuditEvent", "enabled": True}], workspace=""),
+        diagnostic(grouped, "ws", [{"category": None, "categoryGroup": "allLogs", "enabled": True}]),
+    ]
+    assert verdicts("keyvault.audit-logs", items) == {"storage": "fail", "grouped": "pass"}

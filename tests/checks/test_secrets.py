@@ -4,6 +4,7 @@ import pytest
 
 from auditor.secrets import detect, redact_settings
 from tests.checks.helpers import SUB, only, resource, run_check, verdicts
+from tests.conftest import golive, snapshot_document
 
 APP = "Microsoft.App/containerApps"
 STORAGE_KEY = (
@@ -139,3 +140,73 @@ def test_redacted_settings_keep_no_values():
     redacted = redact_settings({"A": STORAGE_KEY, "B": "plain", "C": "@Microsoft.KeyVault(SecretUri=x)"}, SUB)
     assert "c2VjcmV0" not in json.dumps(redacted) and "plain" not in json.dumps(redacted)
     assert redacted["A"]["secret"] and not redacted["B"]["secret"] and redacted["C"]["keyVaultReference"]
+
+
+def registry_app(name, registries, secrets):
+    # Wire shape of a GET: unset identity / passwordSecretRef come back as "", and a secret's
+    # value is never returned (only name, keyVaultUrl, identity).
+    out = app(name, secrets=secrets)
+    out["properties"]["configuration"]["registries"] = registries
+    return out
+
+
+def test_registry_credentials():
+    kv_secret = {"name": "acr-pw", "keyVaultUrl": "https://kv.vault.azure.net/secrets/acr-pw", "identity": "system"}
+    with_identity = registry_app(
+        "mi",
+        [{"server": "cr.azurecr.io", "username": "", "passwordSecretRef": "", "identity": "system"}],
+        [],
+    )
+    inline = registry_app(
+        "inline",
+        [{"server": "cr.azurecr.io", "username": "cr", "passwordSecretRef": "acr-pw", "identity": ""}],
+        [{"name": "acr-pw"}],
+    )
+    vaulted = registry_app(
+        "vaulted", [{"server": "cr.azurecr.io", "username": "cr", "passwordSecretRef": "acr-pw"}], [kv_secret]
+    )
+    dangling = registry_app("dangling", [{"server": "cr.azurecr.io", "passwordSecretRef": "missing"}], [])
+    no_server = registry_app("odd", [{"passwordSecretRef": "acr-pw"}], [{"name": "acr-pw"}])
+    result = verdicts(
+        "secrets.aca-registry-password", [with_identity, inline, vaulted, dangling, no_server, app("public")]
+    )
+    assert result == {
+        "mi": "pass",
+        "inline": "fail",
+        "vaulted": "pass",
+        "dangling": "not_assessed",
+        "odd": "not_assessed",
+        "public": "pass",
+    }
+    finding = only("secrets.aca-registry-password", [inline])
+    assert "cr.azurecr.io" in finding.evidence["message"] and "acr-pw" in finding.evidence["message"]
+
+
+def test_env_secret_ref_to_key_vault_is_fine_and_plain_password_is_not():
+    kv = {"name": "redis-key", "keyVaultUrl": "https://kv.vault.azure.net/secrets/redis-key", "identity": "system"}
+    referenced = app("ref", env=[{"name": "REDIS_KEY", "secretRef": "redis-key"}], secrets=[kv])
+    assert verdicts("secrets.aca-env-plaintext", [referenced]) == {"ref": "pass"}
+    assert verdicts("secrets.aca-secrets-in-keyvault", [referenced]) == {"ref": "pass"}
+
+
+def test_no_report_format_holds_the_value(tmp_path):
+    """The real CLI over a leaky app, every report format: names and patterns, never the key."""
+    secret = "Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4"
+    leaky = app(
+        "leaky",
+        env=[
+            {"name": "COSMOS", "value": f"AccountEndpoint=https://c.documents.azure.com:443/;AccountKey={secret};"},
+            {"name": "OPENAI_API_KEY", "value": secret},
+        ],
+    )
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(snapshot_document([leaky])))
+    out = tmp_path / "out"
+    run = golive("audit", "--snapshot", str(path), "-o", str(out), "--format", "json,html,sarif,md,junit,csv")
+    assert run.code == 1, run.err
+    written = {p.name: p.read_text() for p in out.iterdir()}
+    assert len(written) == 6, written.keys()
+    assert "OPENAI_API_KEY" in written["golive-report.json"]
+    assert "AccountEndpoint=…;AccountKey=" in written["golive-report.json"]
+    for name, text in [*written.items(), ("stdout", run.out + run.err)]:
+        assert secret not in text and secret[:16] not in text, name
