@@ -35,7 +35,8 @@ class Found:
 
 def _escape_expressions(text: str) -> str:
     """Policy expressions (@(...) and @{...}) are C#, and in rawxml they are not XML-escaped:
-    escape <, > and & inside them so that the document parses."""
+    escape <, >, & and quotes inside them so that the document parses (an expression in an
+    attribute may hold the attribute's own quote character)."""
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
@@ -68,8 +69,21 @@ def _escape_expressions(text: str) -> str:
     return "".join(out)
 
 
+_XML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;"}
+
+
 def _escape_char(ch: str) -> str:
-    return {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(ch, ch)
+    return _XML_ESCAPES.get(ch, ch)
+
+
+def policy_text(value: object, fmt: object, where: str) -> str:
+    """The XML of a policy or fragment resource. Both `xml` (expressions escaped) and `rawxml`
+    parse here; the `-link` formats hold a URL that golive does not fetch."""
+    if isinstance(fmt, str) and fmt.lower().endswith("-link"):
+        raise DataError(f"the policy at {where} is stored as a link ({fmt}), which golive does not follow")
+    if not isinstance(value, str):
+        raise DataError(f"the policy at {where} has no XML in properties.value")
+    return value
 
 
 def parse(xml: str, where: str) -> ET.Element:
@@ -125,13 +139,3 @@ def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None])
             break
     return found
 
-
-def all_elements(xml: str | None, fragment: Callable[[str], str | None], where: str) -> list[ET.Element]:
-    """Every element of every section of one policy document (for backend or outbound policies)."""
-    if xml is None:
-        return []
-    root = parse(xml, where)
-    out: list[ET.Element] = []
-    for section in root:
-        out.extend(_walk(expand_fragments(section, fragment, where)))
-    return out

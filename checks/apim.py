@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
-from auditor.checks._apim_policy import Found, Scope, effective_inbound
+from auditor.checks._apim_policy import Found, Scope, effective_inbound, policy_text
 
 from auditor.api import (
     Area,
@@ -63,10 +63,19 @@ AI_GATEWAY_DOC = "https://learn.microsoft.com/azure/api-management/genai-gateway
 RATE_LIMIT_DOC = "https://learn.microsoft.com/azure/api-management/api-management-policies#rate-limiting-and-quotas"
 
 
+def _xml_of(policy: Resource) -> str:
+    # Policies can carry inline keys (set-header api-key): the XML stays out of the evidence.
+    return policy_text(
+        policy.get("properties.value", default=None, sensitive=True),
+        policy.get("properties.format", default="xml"),
+        policy.id,
+    )
+
+
 def _policy_xml(ctx: Context, parent: Resource, rtype: str) -> str | None:
     for policy in ctx.children(parent, rtype):
         if policy.name.lower() == "policy":
-            return policy.get("properties.value", expect=str)
+            return _xml_of(policy)
     return None
 
 
@@ -83,7 +92,7 @@ def _fragment_lookup(service: Resource, ctx: Context) -> Callable[[str], str | N
 
     def lookup(fragment_id: str) -> str | None:
         fragment = fragments.get(fragment_id.lower())
-        return fragment.get("properties.value", expect=str) if fragment else None
+        return _xml_of(fragment) if fragment else None
 
     return lookup
 
@@ -360,8 +369,19 @@ OLD_PROTOCOLS = [
     for side in ("", "Backend.")
     for proto in ("Tls10", "Tls11", "Ssl30")
 ]
-#: Services created before this date keep TLS 1.0/1.1 and SSL 3.0 enabled unless set otherwise.
+#: Services created on or before this date keep TLS 1.0/1.1 and SSL 3.0 on unless set otherwise
+#: (the customProperties description in the ARM specification); later services default to off.
 LEGACY_PROTOCOL_CUTOFF = "2018-04-01"
+
+
+def _legacy_defaults(service: Resource) -> bool:
+    """Whether an unset protocol property means enabled: it does for services created on or
+    before the cutoff. Without a creation date the default is unknown, so the check is not assessed."""
+    created = service.get("properties.createdAtUtc", expect=str)
+    try:
+        return datetime.fromisoformat(created[:10]) <= datetime.fromisoformat(LEGACY_PROTOCOL_CUTOFF)
+    except ValueError:
+        raise DataError(f"properties.createdAtUtc {created!r} is not a date") from None
 
 
 @check(
@@ -382,19 +402,17 @@ LEGACY_PROTOCOL_CUTOFF = "2018-04-01"
     refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-manage-protocols-ciphers"],
 )
 def tls_protocols(service: Resource, ctx: Context) -> Verdict:
-    created = service.get("properties.createdAtUtc", default="", expect=str)
-    try:
-        legacy = bool(created) and datetime.fromisoformat(created[:10]) < datetime.fromisoformat(LEGACY_PROTOCOL_CUTOFF)
-    except ValueError:
-        raise DataError(f"properties.createdAtUtc {created!r} is not a date") from None
-    if not created:
-        raise DataError("properties.createdAtUtc is absent, so the protocol defaults are unknown")
     custom = service.get("properties.customProperties", default={}, expect=dict)
     lowered = {k.lower(): v for k, v in custom.items()}
     enabled = []
     for key in OLD_PROTOCOLS:
         value = lowered.get(key.lower())
-        on = (str(value).lower() == "true") if value is not None else legacy
+        if value is None:
+            on = _legacy_defaults(service)
+        elif str(value).lower() in ("true", "false"):
+            on = str(value).lower() == "true"
+        else:
+            raise DataError(f"customProperties {key} is {value!r}, neither True nor False")
         if on:
             enabled.append(key.split("Security.", 1)[1])
     service.note("oldProtocolsEnabled", enabled)

@@ -10,6 +10,11 @@ from tests.checks.helpers import SUB, only, resource, verdicts
 
 PARTS = Path(__file__).resolve().parents[2] / "fixtures" / "parts" / "hardened"
 FIXTURE_SUB = "3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13"
+OLD_PROTOCOL_KEYS = [
+    f"Microsoft.WindowsAzure.ApiManagement.Gateway.Security.{side}Protocols.{proto}"
+    for side in ("", "Backend.")
+    for proto in ("Tls10", "Tls11", "Ssl30")
+]
 
 
 @pytest.fixture
@@ -186,3 +191,132 @@ def test_ai_traffic_through_gateway(apim):
         by_suffix(apim, api)["properties"]["serviceUrl"] = "https://example.com"
     no_ai = [r for r in apim if "/backends/" not in r["id"]]
     assert only("apim.fronts-ai-services", [aoai, *no_ai]).status.value == "fail"
+
+
+NAMED_VALUE = "namedValues/rate-limit-calls"
+
+
+def _evidence_of(check_id, items, name):
+    finding = next(f for f in verdicts_findings(check_id, items) if f.resource_name == name)
+    return finding.status.value, json.dumps(finding.evidence)
+
+
+def test_named_value_plain_by_display_name(apim):
+    # Named values are referenced by displayName, which may differ from the resource name
+    # (ApiManagementCreateNamedValueWithKeyVault.json: name testprop6, displayName prop6namekv).
+    nv = by_suffix(apim, NAMED_VALUE)
+    nv["id"], nv["name"] = nv["id"].replace("rate-limit-calls", "nv-0001"), "nv-0001"
+    status, text = _evidence_of("apim.rate-limit", apim, "openai")
+    assert status == "pass" and "{{rate-limit-calls}} = 100" in text
+
+
+def test_named_value_secret_is_counted_but_never_read(apim):
+    by_suffix(apim, NAMED_VALUE)["properties"].update(secret=True, value="zq81-hidden-limit")
+    status, text = _evidence_of("apim.rate-limit", apim, "openai")
+    assert status == "pass" and "secret named value" in text and "zq81-hidden-limit" not in text
+
+
+def test_named_value_key_vault_backed(apim):
+    # The keyVault shape of ApiManagementCreateNamedValueWithKeyVault.json (2024-05-01 examples).
+    props = by_suffix(apim, NAMED_VALUE)["properties"]
+    props.pop("value")
+    props.update(
+        secret=True,
+        keyVault={
+            "secretIdentifier": "https://kv-test.vault.azure.net/secrets/rate-limit-calls",
+            "identityClientId": None,
+            "lastStatus": {"code": "Success", "timeStampUtc": "2026-09-11T00:54:31.8024882Z"},
+        },
+    )
+    status, text = _evidence_of("apim.rate-limit", apim, "openai")
+    assert status == "pass" and "secret named value" in text
+
+
+def test_named_value_missing_is_reported(apim):
+    status, text = _evidence_of("apim.rate-limit", drop(apim, NAMED_VALUE), "openai")
+    assert status == "pass" and "named value not found" in text
+
+
+def test_named_values_not_collected_is_not_assessed(apim):
+    collected = sorted({r["type"] for r in apim} - {"Microsoft.ApiManagement/service/namedValues"})
+    assert verdicts("apim.rate-limit", apim, collected=collected)["openai"] == "not_assessed"
+
+
+def test_policy_xml_stays_out_of_evidence(apim):
+    set_policy(
+        apim,
+        "apis/openai/policies/policy",
+        '<policies><inbound><base /><set-header name="api-key" exists-action="override">'
+        "<value>inline-key-7f3a9c</value></set-header></inbound></policies>",
+    )
+    status, text = _evidence_of("apim.rate-limit", apim, "openai")
+    assert status == "pass" and "inline-key-7f3a9c" not in text
+
+
+def test_escaped_xml_format_and_link_format(apim):
+    policy = by_suffix(apim, "products/voice-agent/policies/policy")["properties"]
+    policy["format"] = "xml"
+    escaped = "@(context.Request.Headers.GetValueOrDefault(&quot;x&quot;,&quot;&quot;))"
+    policy["value"] = policy["value"].replace("@(context.Subscription.Id)", escaped)
+    assert verdicts("apim.rate-limit", apim)["openai"] == "pass"
+    policy["format"] = "rawxml-link"
+    policy["value"] = "https://contoso.blob.core.windows.net/policies/product.xml"
+    assert verdicts("apim.rate-limit", apim)["openai"] == "not_assessed"
+
+
+def test_open_api_without_subscription_bypasses_the_product_limit(apim):
+    by_suffix(apim, "apis/speech")["properties"]["subscriptionRequired"] = False
+    status, text = _evidence_of("apim.rate-limit", apim, "speech")
+    assert status == "fail" and "no product" in text
+
+
+def test_non_current_revision_is_not_applicable(apim):
+    revision = copy.deepcopy(by_suffix(apim, "apis/speech"))
+    revision["id"] += ";rev=2"
+    revision["name"] = "speech;rev=2"
+    revision["properties"].update(isCurrent=False, apiRevision="2", protocols=["http"])
+    apim.append(revision)
+    for check_id in ("apim.rate-limit", "apim.https-only", "apim.ai-caching", "apim.token-limit"):
+        assert verdicts(check_id, apim)["speech;rev=2"] == "not_applicable", check_id
+
+
+def test_ai_backend_found_through_set_backend_service_and_pool(apim):
+    # The openai API names no AI host itself: only its aoai-pool backend (a pool whose member
+    # aoai-eastus2 is Azure OpenAI) makes it an AI API.
+    by_suffix(apim, "apis/openai")["properties"]["serviceUrl"] = "https://gateway.contoso.com/openai"
+    assert verdicts("apim.token-limit", apim)["openai"] == "pass"
+    xml = by_suffix(apim, "apis/openai/policies/policy")["properties"]["value"]
+    without_metrics = xml.replace('<include-fragment fragment-id="ai-usage-metrics" />', "")
+    set_policy(apim, "apis/openai/policies/policy", without_metrics)
+    assert verdicts("apim.token-limit", apim)["openai"] == "fail"
+    set_policy(apim, "apis/openai/policies/policy", xml.replace('backend-id="aoai-pool"', 'backend-id="other"'))
+    assert verdicts("apim.token-limit", apim)["openai"] == "not_applicable"
+
+
+def test_ai_caching_missing_fails(apim):
+    xml = by_suffix(apim, "apis/speech/policies/policy")["properties"]["value"]
+    set_policy(apim, "apis/speech/policies/policy", xml.replace("cache-lookup", "set-query-parameter"))
+    assert verdicts("apim.ai-caching", apim)["speech"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("created", "custom", "expected"),
+    [
+        # every key set explicitly: the creation date does not matter
+        (None, {key: "False" for key in OLD_PROTOCOL_KEYS}, "pass"),
+        # the ARM description: default True for services created on or before April 1, 2018
+        ("2018-04-01T23:00:00Z", {}, "fail"),
+        ("2018-04-02T00:00:00Z", {}, "pass"),
+        ("2026-03-02T10:20:11Z", {OLD_PROTOCOL_KEYS[0]: "maybe"}, "not_assessed"),
+        ("2026-03-02T10:20:11Z", {OLD_PROTOCOL_KEYS[0].lower(): True}, "fail"),
+        ("yesterday", {}, "not_assessed"),
+    ],
+)
+def test_tls_protocol_edge_cases(apim, created, custom, expected):
+    service = by_suffix(apim, "service/apim-voice-prod")
+    service["properties"]["customProperties"] = custom
+    if created is None:
+        del service["properties"]["createdAtUtc"]
+    else:
+        service["properties"]["createdAtUtc"] = created
+    assert verdicts("apim.tls-protocols", apim) == {"apim-voice-prod": expected}
