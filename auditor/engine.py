@@ -63,18 +63,21 @@ def _judge_scope(chk: Check, inventory: Inventory, sub: str, ctx: Context) -> It
         yield sub_id, SUBSCRIPTION_TYPE, sub_name, _call(chk, target, ctx)
         return
     judged_any = False
+    gaps: list[str] = []
     for rtype in chk.meta.types:
-        resources = inventory.of_type(rtype, sub)
         reason = inventory.gap(rtype, sub)
-        if reason is not None and not resources:
-            yield sub_id, SUBSCRIPTION_TYPE, sub_name, Verdict(Status.NOT_ASSESSED, reason)
-            judged_any = True
-            continue
-        for raw in resources:
+        if reason is not None:
+            gaps.append(reason)
+        for raw in inventory.of_type(rtype, sub):
             judged_any = True
             target = Resource(raw)
             yield target.id, target.type, target.name, _call(chk, target, ctx)
-    if not judged_any:
+    if gaps:
+        # Even when some resources were read, others (a failed resource group, a page that
+        # errored) may be missing: judging only the visible ones would let the scope pass.
+        # One finding per scope, so that its fingerprint stays unique.
+        yield sub_id, SUBSCRIPTION_TYPE, sub_name, Verdict(Status.NOT_ASSESSED, "; ".join(gaps))
+    elif not judged_any:
         names = ", ".join(chk.meta.types)
         status = chk.meta.when_absent
         message = f"no {names} in this subscription" if status is Status.NOT_APPLICABLE else f"no {names} exists"

@@ -118,8 +118,9 @@ class Inventory:
         sub, key = subscription_id.lower(), rtype.lower()
         if self.coverage_mode == COVERAGE_COMPLETE:
             for failure in self._failures.get((sub, key), []):
-                scope = failure.get("scope", f"/subscriptions/{sub}").lower().rstrip("/")
-                target = (within or f"/subscriptions/{sub}").lower()
+                # Compared segment by segment ("/rg1/" must not cover "/rg10/"), hence the slashes.
+                scope = (failure.get("scope") or f"/subscriptions/{sub}").lower().rstrip("/") + "/"
+                target = (within or f"/subscriptions/{sub}").lower().rstrip("/") + "/"
                 if target.startswith(scope) or scope.startswith(target):
                     return _failure_reason(rtype, failure)
             if (sub, key) in self._collected:

@@ -51,7 +51,9 @@ def summarize(findings: list[dict[str, Any]], checks: list[dict[str, Any]]) -> d
         "byStatus": {s.value: by_status.get(s.value, 0) for s in Status},
         "failuresBySeverity": {s.value: failures.get(s.value, 0) for s in Severity},
         "areas": areas,
-        "ready": not any(by_status.get(s) for s in PROBLEM_STATUSES),
+        # An audit that proved nothing (no subscription, nothing in scope) is not a green light.
+        "ready": not any(by_status.get(s) for s in PROBLEM_STATUSES)
+        and bool(by_status.get("pass") or by_status.get("waived")),
     }
 
 

@@ -110,13 +110,24 @@ def read_json_file(path: str | os.PathLike[str]) -> Any:
     if not raw.strip():
         raise InputError(name, "is empty")
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_reject_constant)
+    except _NotJson as exc:
+        raise InputError(name, f"is not valid JSON: {exc}") from None
     except UnicodeDecodeError:
         raise InputError(name, "is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(name, f"is not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise InputError(name, "is nested too deeply to be a snapshot") from None
+
+
+class _NotJson(Exception):
+    pass
+
+
+def _reject_constant(token: str) -> Any:
+    """Python's parser accepts NaN and Infinity; JSON does not, and no report may carry them."""
+    raise _NotJson(f"{token} is not a JSON value")
 
 
 def load(path: str | os.PathLike[str]) -> Snapshot:
@@ -132,9 +143,12 @@ def from_document(document: Any, source: str) -> Snapshot:
         raise InputError(source, "is neither a golive snapshot nor a list of ARM resources")
     if "snapshotVersion" in document:
         version = document["snapshotVersion"]
+        if not isinstance(version, str):  # 1 and "1" print alike; say which type was found
+            raise InputError(source, f"snapshotVersion must be the string {SNAPSHOT_VERSION!r}, not {version!r}")
         if version != SNAPSHOT_VERSION:
             raise InputError(source, f"has snapshotVersion {version!r}; this golive reads version {SNAPSHOT_VERSION!r}")
         validate_document(document, "snapshot.schema.json", source)
+        _reject_duplicate_ids(document["resources"], source)
         return Snapshot(
             scope=document["scope"],
             resources=document["resources"],
@@ -156,6 +170,7 @@ def _from_resource_list(items: list[Any], source: str, mode: str, source_format:
         "coverage": [],
     }
     validate_document(document, "snapshot.schema.json", source)
+    _reject_duplicate_ids(items, source)
     subscriptions = sorted({r["id"].split("/")[2].lower() for r in items})
     tenants = sorted({r["tenantId"] for r in items if isinstance(r.get("tenantId"), str)})
     document["scope"]["subscriptions"] = [{"subscriptionId": s, "displayName": None} for s in subscriptions]
@@ -168,6 +183,17 @@ def _from_resource_list(items: list[Any], source: str, mode: str, source_format:
         source=source,
         source_format=source_format,
     )
+
+
+def _reject_duplicate_ids(resources: list[dict[str, Any]], source: str) -> None:
+    """Two entries with one id (ARM ids are case-insensitive) would be judged twice, with one
+    fingerprint, and which of them is the truth cannot be known."""
+    first: dict[str, int] = {}
+    for index, raw in enumerate(resources):
+        key = raw["id"].lower().rstrip("/")
+        if key in first:
+            raise InputError(source, f"repeats the id of resources[{first[key]}]", f"resources[{index}].id")
+        first[key] = index
 
 
 def new_scope(subscriptions: list[dict[str, Any]], tenant_id: str | None, cloud: str = "AzureCloud") -> dict[str, Any]:
@@ -183,15 +209,22 @@ def new_scope(subscriptions: list[dict[str, Any]], tenant_id: str | None, cloud:
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     """Write beside the target, then rename: Ctrl-C or a crash leaves the old file or none, never half."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:  # the output dir is a file, read-only, ...: one line, not a traceback
+        blocker = next((p for p in target.parents if p.exists()), None)
+        problem = f"{blocker} is not a directory" if blocker and not blocker.is_dir() else exc.strerror or exc
+        raise InputError(str(target), f"cannot be written: {problem}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; reports are meant to be shared
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, a directory in the target's place
+            raise InputError(str(target), f"cannot be written: {exc.strerror or exc}") from None
         raise
 
 

@@ -12,6 +12,7 @@ import argparse
 import gzip
 import json
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -38,11 +39,14 @@ def generate(count: int, subscriptions: int, seed: int = 7) -> dict:
     templates = demo["resources"]
     filler_types = [
         "Microsoft.Network/networkInterfaces",
+        "Microsoft.Network/networkInterfaces",
+        "Microsoft.Compute/disks",
         "Microsoft.Compute/disks",
         "Microsoft.Compute/virtualMachines",
         "Microsoft.Network/networkSecurityGroups",
         "Microsoft.Network/publicIPAddresses",
         "Microsoft.ManagedIdentity/userAssignedIdentities",
+        "Microsoft.Storage/storageAccounts",
     ]
     subs = [f"{i:08d}-0000-4000-8000-{rng.getrandbits(48):012x}" for i in range(subscriptions)]
     resources = []
@@ -73,7 +77,7 @@ def generate(count: int, subscriptions: int, seed: int = 7) -> dict:
                             },
                         }
                     ],
-                    "notes": "x" * rng.randint(200, 1500),
+                    "notes": "x" * rng.randint(400, 2200),  # with the rest: 1-3 KB a resource
                 },
             }
         namespace, kind = rtype.split("/", 1)
@@ -118,6 +122,17 @@ def main() -> None:
         total = time.perf_counter() - start
         print(proc.stdout.strip())
         print(f"total wall time including interpreter start: {total:.2f} s (target < 10 s)")
+        # The command as a user runs it: load, audit, JSON report written, terminal summary.
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "auditor.cli", "audit", "--snapshot", str(path), "-o", str(Path(tmp) / "out")],
+            capture_output=True,
+            cwd=ROOT,
+            check=False,  # exit 1: the generated estate has failures
+        )
+        cli = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f"golive audit --snapshot (CLI, end to end): {cli:.2f} s; largest child peak memory: {peak:.0f} MB")
 
 
 AUDIT_SCRIPT = """

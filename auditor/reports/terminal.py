@@ -123,6 +123,8 @@ def render_summary(
         out(paint("Result: READY — every check that applies passed", "pass"))
     elif blocking:
         out(paint(f"Result: NOT READY — {blocking} failure(s) at or above {fail_on}", "fail"))
+    elif not any(by_status[s] for s in ("pass", "waived", "fail", "error", "not_assessed")):
+        out(paint("Result: NOT READY — no check applied to anything in this snapshot", "not_assessed"))
     else:
         out(paint("Result: NOT READY — see the findings above", "not_assessed"))
     return "\n".join(lines)

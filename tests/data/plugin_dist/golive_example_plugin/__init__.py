@@ -1,0 +1,1 @@
+"""Example golive checks shipped as a separate distribution."""
