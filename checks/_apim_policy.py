@@ -138,4 +138,3 @@ def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None])
         if not has_base:
             break
     return found
-

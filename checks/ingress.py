@@ -137,6 +137,15 @@ def _within(inner: Network, outer: Network) -> bool:
     return inner.version == outer.version and inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
+def _has_ingress(app: Resource) -> bool:
+    """ARM always returns `configuration`; without it the snapshot is incomplete, not ingress-free."""
+    app.get("properties.configuration", expect=dict)
+    present = app.has("properties.configuration.ingress")
+    if not present:
+        app.note("properties.configuration.ingress", None)
+    return present
+
+
 @check(
     id="aca.ingress-not-public",
     title="Container apps are not reachable directly from the internet",
@@ -170,8 +179,7 @@ def _within(inner: Network, outer: Network) -> bool:
     refs=[ACA_NETWORKING, "https://learn.microsoft.com/azure/container-apps/ip-restrictions"],
 )
 def ingress_not_public(app: Resource, ctx: Context) -> Verdict:
-    if not app.has("properties.configuration.ingress"):
-        app.note("properties.configuration.ingress", None)
+    if not _has_ingress(app):
         return passed("the app has no ingress", expected="no public ingress")
     external = app.get("properties.configuration.ingress.external", default=False, expect=bool)
     if not external:
@@ -211,8 +219,7 @@ def ingress_not_public(app: Resource, ctx: Context) -> Verdict:
     refs=[ACA_NETWORKING],
 )
 def ingress_https_only(app: Resource, ctx: Context) -> Verdict:
-    if not app.has("properties.configuration.ingress"):
-        app.note("properties.configuration.ingress", None)
+    if not _has_ingress(app):
         return passed("the app has no ingress", expected="allowInsecure false")
     insecure = app.get("properties.configuration.ingress.allowInsecure", default=False, expect=bool)
     if insecure:

@@ -19,7 +19,7 @@ def tags_by_scope(chain, fragments=NO_FRAGMENTS):
 def test_base_pulls_in_every_enclosing_scope_most_specific_first():
     chain = [
         Scope("operation", doc('<base /><rate-limit calls="5" renewal-period="1" />')),
-        Scope("api", doc("<base /><set-backend-service backend-id=\"aoai\" />")),
+        Scope("api", doc('<base /><set-backend-service backend-id="aoai" />')),
         Scope("product", doc('<quota calls="100" renewal-period="60" /><base />')),
         Scope("global", doc("<cors><allowed-origins><origin>*</origin></allowed-origins></cors>")),
     ]
@@ -67,7 +67,7 @@ def test_fragments_expand_in_place_and_nest():
     fragments = {
         "limits": '<fragment><include-fragment fragment-id="metrics" /><llm-token-limit tokens-per-minute="10" '
         'counter-key="@(context.Subscription.Id)" /></fragment>',
-        "metrics": "<fragment><llm-emit-token-metric><dimension name=\"API ID\" /></llm-emit-token-metric></fragment>",
+        "metrics": '<fragment><llm-emit-token-metric><dimension name="API ID" /></llm-emit-token-metric></fragment>',
     }
     chain = [Scope("api", doc('<include-fragment fragment-id="limits" />'))]
     assert tags_by_scope(chain, fragments.get) == [
@@ -121,9 +121,9 @@ def test_rawxml_expressions_with_quotes_brackets_and_ampersands_parse():
     root = parse(raw, "api")
     when = root.find("inbound/choose/when")
     assert when is not None
-    assert when.get("condition", "").endswith('.Length > 0)') and '"free" &&' in when.get("condition", "")
+    assert when.get("condition", "").endswith(".Length > 0)") and '"free" &&' in when.get("condition", "")
     assert root.find("inbound/choose/when/rate-limit").get("calls") == "{{free-calls}}"
-    assert root.find("inbound/set-variable").get("value") == "@{ var s = \"}\"; return s.Length < 2 ? 'a' : \"b\"; }"
+    assert root.find("inbound/set-variable").get("value") == '@{ var s = "}"; return s.Length < 2 ? \'a\' : "b"; }'
 
 
 def test_escaped_xml_format_from_the_published_list_example_parses():

@@ -217,3 +217,9 @@ def test_ingress_https_only():
     )
     assert result == {"secure": "pass", "default": "pass", "insecure": "fail", "odd": "not_assessed"}
     assert only("aca.ingress-https-only", [env]).status.value == "not_applicable"
+
+
+def test_missing_configuration_is_not_assessed_not_ingress_free():
+    bare = resource(APP, "bare", properties={"managedEnvironmentId": environment("e")["id"], "template": {}})
+    assert verdicts("aca.ingress-not-public", [bare]) == {"bare": "not_assessed"}
+    assert verdicts("aca.ingress-https-only", [bare]) == {"bare": "not_assessed"}
