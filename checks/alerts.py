@@ -4,12 +4,15 @@ stricter, enabled, with an action group that reaches someone.
 Metric alerts are matched by metric name. Log alerts (scheduled query rules) have no metric
 name, so golive matches them by convention: a keyword in the rule's name, display name,
 description or query (the keywords of each metric are listed in its rationale), with the rule's
-threshold in the unit the metric's parameter names (milliseconds or percent).
+threshold in the unit the metric's parameter names (milliseconds or percent). Keywords match whole
+words: text is split into words at punctuation and camelCase ("sttLatency", "stt_latency_ms" and
+"STT latency" all hold the word "stt"; "lastTime" does not).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from auditor.api import (
@@ -35,6 +38,7 @@ APP_INSIGHTS = "Microsoft.Insights/components"
 ALERTS_DOC = "https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-overview"
 ABOVE = {"greaterthan", "greaterthanorequal"}
 BELOW = {"lessthan", "lessthanorequal"}
+NANOCORES = "usagenanocores"  # absolute CPU use; judged as a share of the app's allocation
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ KEY_METRICS = (
         "ms",
         APP_INSIGHTS,
         metric_names=("requests/duration",),
-        keywords=("end-to-end", "e2e latency", "e2e_latency"),
+        keywords=("end to end", "e2e latency", "e2e response", "e2e duration"),
     ),
     KeyMetric(
         "stt-latency",
@@ -67,7 +71,7 @@ KEY_METRICS = (
         1000,
         "ms",
         APP_INSIGHTS,
-        keywords=("stt", "speech-to-text", "speech to text", "speechtotext", "recognition latency"),
+        keywords=("stt", "speech to text", "speechtotext", "recognition latency"),
     ),
     KeyMetric(
         "tts-latency",
@@ -76,7 +80,7 @@ KEY_METRICS = (
         2000,
         "ms",
         APP_INSIGHTS,
-        keywords=("tts", "text-to-speech", "text to speech", "texttospeech", "synthesis latency"),
+        keywords=("tts", "text to speech", "texttospeech", "synthesis latency"),
     ),
     KeyMetric(
         "availability",
@@ -95,10 +99,16 @@ KEY_METRICS = (
         2,
         "%",
         APP_INSIGHTS,
-        keywords=("call drop", "call-drop", "calldrop", "call_drop", "dropped call"),
+        keywords=("call drop", "calldrop", "call dropped", "calls dropped", "dropped call", "dropped calls"),
     ),
     KeyMetric(
-        "container-cpu", "Container CPU", True, 85, "%", "Microsoft.App/containerApps", metric_names=("cpupercentage",)
+        "container-cpu",
+        "Container CPU",
+        True,
+        85,
+        "%",
+        "Microsoft.App/containerApps",
+        metric_names=("cpupercentage", NANOCORES),
     ),
     KeyMetric(
         "redis-memory", "Redis memory", True, 80, "%", "Microsoft.Cache/Redis", metric_names=("usedmemorypercentage",)
@@ -107,14 +117,22 @@ KEY_METRICS = (
 
 
 def receivers(group: Resource) -> int:
+    """Receivers of any kind (email, SMS, webhook, ...) that Azure has not disabled (for example
+    an email address that unsubscribed)."""
     props = group.get("properties", expect=dict)
-    return sum(len(v) for k, v in props.items() if k.lower().endswith("receivers") and isinstance(v, list))
+    return sum(
+        1
+        for key, items in props.items()
+        if key.lower().endswith("receivers") and isinstance(items, list)
+        for item in items
+        if isinstance(item, dict) and str(item.get("status", "")).lower() != "disabled"
+    )
 
 
-def working_action_group(ids: list[str], ctx: Context) -> str | None:
-    """The first enabled action group among `ids` with at least one receiver."""
+def working_action_group(ids: Iterable[str], ctx: Context) -> str | None:
+    """The first enabled action group among `ids` with at least one working receiver."""
     for group_id in ids:
-        group = ctx.get(group_id)
+        group = ctx.get(group_id) if group_id else None
         if group is None:
             continue
         if group.get("properties.enabled", default=True, expect=bool) and receivers(group) > 0:
@@ -122,13 +140,73 @@ def working_action_group(ids: list[str], ctx: Context) -> str | None:
     return None
 
 
+def words(text: str) -> list[str]:
+    """Lower-case words of `text`, split at punctuation and camelCase."""
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
+    text = re.sub(r"([a-z])([A-Z])", r"\1 \2", text)
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def mentions(texts: Iterable[str], keywords: Iterable[str]) -> bool:
+    """Whether any keyword (a phrase of whole words) occurs in any of `texts`."""
+    found = [f" {' '.join(words(t))} " for t in texts]
+    return any(f" {' '.join(words(k))} " in text for k in keywords for text in found)
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     kind: str
     operator: str
-    threshold: float | None
+    threshold: float | None  # in the metric's unit; None when there is no fixed one to compare
     action_groups: list[str]
+    why_unjudged: str = ""
+
+    def describe(self) -> str:
+        if self.threshold is None:
+            return f"{self.name} ({self.why_unjudged or 'no threshold'})"
+        return f"{self.name} at {self.operator} {self.threshold:g}"
+
+
+def _cpu_allocation(scopes: list[object], ctx: Context) -> float | None:
+    """The smallest CPU allocation (cores per replica) among the container apps an alert watches,
+    or None when a scope is not a container app in the snapshot."""
+    allocations = []
+    for scope in scopes:
+        app = ctx.get(str(scope)) if isinstance(scope, str) and "/providers/" in scope else None
+        if app is None or app.type.lower() != "microsoft.app/containerapps":
+            return None
+        containers = app.get("properties.template.containers", default=[], expect=list)
+        cores = sum(
+            c["resources"]["cpu"]
+            for c in containers
+            if isinstance(c, dict)
+            and isinstance(c.get("resources"), dict)
+            and isinstance(c["resources"].get("cpu"), (int, float))
+        )
+        if cores <= 0:
+            return None
+        allocations.append(cores)
+    return min(allocations) if allocations else None
+
+
+def _metric_threshold(alert: Resource, criterion: dict, ctx: Context) -> tuple[float | None, str]:
+    if str(criterion.get("criterionType", "")).lower() == "dynamicthresholdcriterion":
+        return None, "dynamic threshold: no fixed value to compare"
+    threshold = criterion.get("threshold")
+    if threshold is None:
+        return None, "no threshold"
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+        raise DataError(f"the threshold of {alert.name} is not a number")
+    if str(criterion.get("metricName", "")).lower() != NANOCORES:
+        return threshold, ""
+    # UsageNanoCores is absolute: as a share of the allocation it is comparable with CpuPercentage.
+    cores = _cpu_allocation(alert.get("properties.scopes", default=[], expect=list), ctx)
+    if cores is None:
+        return None, f"UsageNanoCores {threshold:g} on scopes whose CPU allocation is unknown"
+    percent = threshold / (cores * 1e9) * 100
+    alert.note(f"criteria[{criterion.get('name', '')}].percentOfAllocation", round(percent, 2))
+    return round(percent, 2), ""
 
 
 def _metric_rules(ctx: Context, metric: KeyMetric) -> list[Rule]:
@@ -146,10 +224,9 @@ def _metric_rules(ctx: Context, metric: KeyMetric) -> list[Rule]:
                 raise DataError(f"a criterion of {alert.name} is not an object")
             if str(criterion.get("metricName", "")).lower() not in metric.metric_names:
                 continue
-            threshold = criterion.get("threshold")
-            if threshold is not None and not isinstance(threshold, (int, float)):
-                raise DataError(f"the threshold of {alert.name} is not a number")
-            rules.append(Rule(alert.name, "metric alert", str(criterion.get("operator", "")), threshold, groups))
+            threshold, why = _metric_threshold(alert, criterion, ctx)
+            operator = str(criterion.get("operator", ""))
+            rules.append(Rule(alert.name, "metric alert", operator, threshold, groups, why))
     return rules
 
 
@@ -158,15 +235,13 @@ def _legacy_log_rule(alert: Resource, metric: KeyMetric) -> list[Rule]:
     `enabled` as the string "true" or "false"."""
     if alert.get("properties.enabled", default="true", expect=str).lower() != "true":
         return []
-    text = " ".join(
-        [
-            alert.name,
-            alert.get("properties.displayName", default="", expect=str),
-            alert.get("properties.description", default="", expect=str),
-            alert.get("properties.source.query", default="", expect=str),
-        ]
-    ).lower()
-    if not any(keyword in text for keyword in metric.keywords):
+    texts = [
+        alert.name,
+        alert.get("properties.displayName", default="", expect=str),
+        alert.get("properties.description", default="", expect=str),
+        alert.get("properties.source.query", default="", expect=str),
+    ]
+    if not mentions(texts, metric.keywords):
         return []
     threshold = alert.get("properties.action.trigger.threshold", expect=(int, float))
     operator = alert.get("properties.action.trigger.thresholdOperator", expect=str)
@@ -183,22 +258,22 @@ def _log_rules(ctx: Context, metric: KeyMetric) -> list[Rule]:
         if not alert.get("properties.enabled", default=True, expect=bool):
             continue
         criteria = alert.get("properties.criteria.allOf", default=[], expect=list)
-        text = " ".join(
-            [
-                alert.name,
-                str(alert.raw.get("properties", {}).get("displayName", "")),
-                str(alert.raw.get("properties", {}).get("description", "")),
-            ]
-            + [str(c.get("query", "")) for c in criteria if isinstance(c, dict)]
-        ).lower()
-        if not any(keyword in text for keyword in metric.keywords):
+        if not all(isinstance(c, dict) for c in criteria):
+            raise DataError(f"a criterion of {alert.name} is not an object")
+        texts = [
+            alert.name,
+            alert.get("properties.displayName", default="", expect=str),
+            alert.get("properties.description", default="", expect=str),
+        ] + [str(c.get("query", "")) for c in criteria]
+        if not mentions(texts, metric.keywords):
             continue
         groups = [str(g) for g in alert.get("properties.actions.actionGroups", default=[], expect=list)]
         for criterion in criteria:
-            threshold = criterion.get("threshold") if isinstance(criterion, dict) else None
-            if threshold is not None and not isinstance(threshold, (int, float)):
+            threshold = criterion.get("threshold")
+            if threshold is not None and (isinstance(threshold, bool) or not isinstance(threshold, (int, float))):
                 raise DataError(f"the threshold of {alert.name} is not a number")
-            rules.append(Rule(alert.name, "log alert", str(criterion.get("operator", "")), threshold, groups))
+            operator = str(criterion.get("operator", ""))
+            rules.append(Rule(alert.name, "log alert", operator, threshold, groups))
     return rules
 
 
@@ -217,6 +292,11 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
         if metric.keywords
         else ""
     )
+    if NANOCORES in metric.metric_names:
+        matching += (
+            "; a UsageNanoCores threshold counts as a share of the CPU allocation of the container apps the rule "
+            "watches (the smallest allocation when it watches several)"
+        )
 
     @check(
         id=f"alerts.{metric.key}",
@@ -257,16 +337,16 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
         rules = (_metric_rules(ctx, metric) if metric.metric_names else []) + (
             _log_rules(ctx, metric) if metric.keywords else []
         )
-        subscription.note("matchingRules", [f"{r.name}: {r.operator} {r.threshold}" for r in rules])
+        subscription.note("matchingRules", [r.describe() for r in rules])
         if not rules:
             return failed(
                 f"no enabled alert rule for {metric.label.lower()}", expected=f"{direction} {limit:g} {metric.unit}"
             )
         strict = [r for r in rules if _strict_enough(r, metric, limit)]
         if not strict:
-            laxest = ", ".join(f"{r.name} at {r.operator} {r.threshold}" for r in rules)
+            seen = ", ".join(r.describe() for r in rules)
             return failed(
-                f"alert threshold laxer than {limit:g} {metric.unit}: {laxest}",
+                f"no rule alerts {direction} {limit:g} {metric.unit} or stricter: {seen}",
                 expected=f"{direction} {limit:g} {metric.unit} or stricter",
             )
         for rule in strict:
@@ -283,6 +363,24 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
 
     key_metric_alert.__name__ = f"alert_{metric.key.replace('-', '_')}"
     return key_metric_alert
+
+
+def _scope_key(scope: object) -> str:
+    # ARM returns activity-log alert scopes both as "/subscriptions/x" and "subscriptions/x".
+    return str(scope).strip("/").lower()
+
+
+def _is_service_health(condition: object) -> bool:
+    """A leaf `category` equals/containsAny ServiceHealth, or an anyOf holding such a leaf."""
+    if not isinstance(condition, dict):
+        raise DataError("an activity log alert condition is not an object")
+    if isinstance(condition.get("anyOf"), list):
+        return any(_is_service_health(c) for c in condition["anyOf"])
+    if str(condition.get("field", "")).lower() != "category":
+        return False
+    values = condition.get("containsAny")
+    values = values if isinstance(values, list) else [condition.get("equals")]
+    return any(str(v).lower() == "servicehealth" for v in values)
 
 
 @check(
@@ -310,15 +408,10 @@ def service_health(subscription: Resource, ctx: Context) -> Verdict:
         if not alert.get("properties.enabled", default=True, expect=bool):
             continue
         conditions = alert.get("properties.condition.allOf", default=[], expect=list)
-        if not any(
-            isinstance(c, dict)
-            and str(c.get("field", "")).lower() == "category"
-            and str(c.get("equals", "")).lower() == "servicehealth"
-            for c in conditions
-        ):
+        if not any(_is_service_health(c) for c in conditions):
             continue
-        scopes = [str(s).lower().rstrip("/") for s in alert.get("properties.scopes", default=[], expect=list)]
-        if subscription.id.lower() not in scopes:
+        scopes = [_scope_key(s) for s in alert.get("properties.scopes", default=[], expect=list)]
+        if _scope_key(subscription.id) not in scopes:
             continue
         groups = [
             str(g.get("actionGroupId", ""))

@@ -20,6 +20,7 @@ from auditor.inventory import Context
 
 APP = "Microsoft.App/containerApps"
 ENVIRONMENT = "Microsoft.App/managedEnvironments"
+SCALE_RULE_KINDS = ("http", "tcp", "custom", "azureQueue")  # the triggers of a ScaleRule in the ARM schema
 
 
 @check(
@@ -100,14 +101,15 @@ def max_replicas(app: Resource, ctx: Context) -> Verdict:
 def scale_rules(app: Resource, ctx: Context) -> Verdict:
     rules = app.get("properties.template.scale.rules", default=[], expect=list)
     kinds = []
-    for rule in rules:
+    for index, rule in enumerate(rules):
         if not isinstance(rule, dict):
-            raise DataError("a scale rule is not an object")
-        kind = next((k for k in ("http", "tcp", "custom", "azureQueue") if rule.get(k)), None)
-        if kind == "custom":
-            kind = f"custom:{(rule['custom'] or {}).get('type', '?')}"
-        if kind:
-            kinds.append(kind)
+            raise DataError(f"scale rule [{index}] is not an object")
+        present = [k for k in SCALE_RULE_KINDS if rule.get(k) is not None]
+        if any(not isinstance(rule[k], dict) for k in present):
+            raise DataError(f"scale rule {rule.get('name', index)} has a trigger that is not an object")
+        for kind in present:
+            trigger = rule[kind].get("type") if kind == "custom" else None
+            kinds.append(f"{rule.get('name', index)} ({kind}{':' + str(trigger) if trigger else ''})")
     if kinds:
         return passed(f"scale rules: {', '.join(kinds)}", expected="at least one scale rule")
     return failed("no scale rule", expected="at least one scale rule (HTTP concurrency, CPU or custom)")

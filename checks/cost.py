@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 
 BUDGET = "Microsoft.Consumption/budgets"
+
+
+def _at_subscription_scope(item: Resource) -> bool:
+    # /subscriptions/{sub}/providers/Microsoft.Consumption/budgets/{name}; ARM also returns it without the slash.
+    parts = item.id.strip("/").split("/")
+    return len(parts) == 6 and parts[2].lower() == "providers"
+
+
+def _instant(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _expired(item: Resource, ctx: Context) -> bool:
+    """Whether the budget's period ended before the snapshot was taken (a snapshot without a
+    collection time cannot tell, so the budget counts)."""
+    collected = _instant(str(ctx.inventory.snapshot.scope.get("collectedAt") or ""))
+    end = item.get("properties.timePeriod.endDate", default="", expect=str)
+    if collected is None or not end:
+        return False
+    ends = _instant(end)
+    if ends is None:
+        raise DataError(f"properties.timePeriod.endDate of {item.name} is not a date")
+    return ends < collected
 
 
 def _notified(notification: object) -> bool:
@@ -38,11 +67,21 @@ def _notified(notification: object) -> bool:
 )
 def budget(subscription: Resource, ctx: Context) -> Verdict:
     budgets = ctx.resources(BUDGET)
-    subscription.note("budgets", [b.name for b in budgets])
-    for item in budgets:
+    subscription.note("budgets", [b.id for b in budgets])
+    wanted = "an active subscription budget with a notification"
+    scoped = [b for b in budgets if _at_subscription_scope(b)]
+    active = [b for b in scoped if not _expired(b, ctx)]
+    for item in active:
         notifications = item.get("properties.notifications", default={}, expect=dict)
         if any(_notified(n) for n in notifications.values()):
-            return passed(f"budget {item.name} notifies its contacts", expected="a budget with a notification")
+            return passed(f"budget {item.name} notifies its contacts", expected=wanted)
+    if active:
+        return failed("no budget has an enabled notification with a contact", expected=wanted)
+    if scoped:
+        ended = ", ".join(b.name for b in scoped)
+        return failed(f"the subscription's budgets ended before the snapshot: {ended}", expected=wanted)
     if budgets:
-        return failed("no budget has an enabled notification with a contact", expected="a budget with a notification")
-    return failed("no budget for this subscription", expected="a budget with a notification")
+        # A resource-group budget leaves spend elsewhere in the subscription unwatched.
+        names = ", ".join(b.name for b in budgets)
+        return failed(f"only resource-group budgets ({names}); none for the subscription", expected=wanted)
+    return failed("no budget for this subscription", expected=wanted)

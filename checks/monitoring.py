@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.api import Area, DataError, Remediation, Resource, Severity, Status, Verdict, check, failed, passed
 from auditor.diagnostics import DIAGNOSTIC_SETTINGS, logs_to_workspace
 from auditor.inventory import Context
 
@@ -60,8 +60,11 @@ def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
         if env.has("properties.openTelemetryConfiguration.tracesConfiguration"):
             return "the environment's OpenTelemetry export"
         destination = env.get("properties.appLogsConfiguration.destination", default="", expect=str)
-        if destination.lower() in ("log-analytics", "azure-monitor"):
-            return f"the environment's logs ({destination})"
+        if destination.lower() == "log-analytics":
+            return "the environment's logs (log-analytics)"
+        # "azure-monitor" hands the logs to the environment's diagnostic settings, which may send them nowhere.
+        if destination.lower() == "azure-monitor" and logs_to_workspace(env, ctx).status is Status.PASS:
+            return "the environment's logs (azure-monitor, diagnostic setting to a workspace)"
     return None
 
 
@@ -72,7 +75,7 @@ def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
     area=Area.OBSERVABILITY,
     checklist="monitoring-alerts",
     types=[APP, SITE],
-    reads=[ENVIRONMENT, SITE_CONFIG],
+    reads=[ENVIRONMENT, SITE_CONFIG, DIAGNOSTIC_SETTINGS],
     rationale="Distributed tracing with callConnectionId, sessionId and requestId is how the guide finds a slow "
     "call; an app that is not wired to Application Insights (or whose logs reach no workspace) is invisible.",
     remediation=Remediation(

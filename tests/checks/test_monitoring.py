@@ -79,3 +79,32 @@ def test_diagnostic_logs(service):
     assert result == {"logged": "pass", "silent": "fail", "odd": "not_assessed"}
     assert only(check_id, []).status.value == "not_applicable"
     assert verdicts(check_id, [silent], collected=[service.rtype]) == {"silent": "not_assessed"}
+
+
+def test_azure_monitor_destination_counts_only_with_a_diagnostic_setting_to_a_workspace():
+    # appLogsConfiguration.destination "azure-monitor" hands the logs to the environment's diagnostic settings.
+    env = environment("monitored", appLogsConfiguration={"destination": "azure-monitor"})
+    setting = {
+        "id": f"{env['id']}/providers/{DIAG}/to-workspace",
+        "name": "to-workspace",
+        "type": DIAG,
+        "properties": {"workspaceId": WORKSPACE, "logs": [{"category": "ContainerAppConsoleLogs", "enabled": True}]},
+    }
+    items = [env, app("a", env)]
+    assert verdicts("monitor.workload-telemetry", items) == {"a": "fail"}
+    assert verdicts("monitor.workload-telemetry", [*items, setting]) == {"a": "pass"}
+    setting["properties"]["logs"][0]["enabled"] = False
+    assert verdicts("monitor.workload-telemetry", [*items, setting]) == {"a": "fail"}
+    collected = ["Microsoft.App/containerApps", "Microsoft.App/managedEnvironments", "Microsoft.Web/sites"]
+    assert verdicts("monitor.workload-telemetry", items, collected=collected) == {"a": "not_assessed"}
+
+
+def test_environment_application_insights_integration():
+    # api-version 2024-02-02-preview and later: properties.appInsightsConfiguration and openTelemetryConfiguration.
+    insights = environment("insights", appInsightsConfiguration={"connectionString": "<redacted>"})
+    otel = environment(
+        "otel",
+        openTelemetryConfiguration={"tracesConfiguration": {"destinations": ["appInsights"]}},
+    )
+    items = [insights, otel, app("a", insights), app("b", otel)]
+    assert verdicts("monitor.workload-telemetry", items) == {"a": "pass", "b": "pass"}
