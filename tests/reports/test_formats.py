@@ -9,6 +9,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -117,9 +118,17 @@ def test_markdown_truncates_with_a_note(reports):
     assert len(text.encode()) <= 64_000 and "Truncated to fit" in text
 
 
+@pytest.fixture(scope="session")
+def junit_schema():
+    import xmlschema
+
+    return xmlschema.XMLSchema(str(Path(__file__).resolve().parents[1] / "data" / "junit.xsd"))
+
+
 @pytest.mark.parametrize("name", FIXTURES)
-def test_junit_structure(reports, name):
+def test_junit_structure(reports, junit_schema, name):
     report = reports[name]
+    junit_schema.validate(render("junit", report).decode("utf-8"))
     root = ET.fromstring(render("junit", report))
     assert root.tag == "testsuites"
     cases = 0
@@ -173,3 +182,12 @@ def test_html_report_of_5000_findings_stays_under_5_mb(reports):
         for i in range(5000)
     ]
     assert len(render("html", report)) < 5 * 1024 * 1024
+
+
+def test_junit_schema_rejects_what_ci_systems_reject(junit_schema):
+    import xmlschema
+
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        junit_schema.validate('<testsuites><testsuite name="a" tests="1"><testcase name="x"/></testsuite></testsuites>')
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        junit_schema.validate('<testsuites><testsuite name="a" tests="many"/></testsuites>')
