@@ -121,3 +121,28 @@ def test_the_example_allow_list_with_a_public_range_fails():
 def test_without_its_environment_the_ingress_is_not_assessed():
     result = verdicts_of([example_app("10.20.1.0/24")])
     assert result["aca.ingress-not-public"] == "not_assessed"
+
+
+def test_minimal_ai_account_is_judged_by_arm_defaults():
+    """The shape of .../Microsoft.CognitiveServices/stable/2024-10-01/examples/GetAccount.json: a
+    properties bag with only endpoint and provisioningState. Every judgement rests on ARM's
+    documented defaults, and the evidence says so."""
+    account = {
+        "id": arm_id("Microsoft.CognitiveServices/accounts", "speech-min"),
+        "name": "speech-min",
+        "type": "Microsoft.CognitiveServices/accounts",
+        "location": "westus",
+        "sku": {"name": "F0"},
+        "kind": "SpeechServices",
+        "tags": {"Owner": "voice-team"},
+        "etag": "W/\"datetime'2026-04-10T04%3A42%3A19.7067387Z'\"",
+        "properties": {"endpoint": "https://westus.api.cognitive.microsoft.com/", "provisioningState": "Succeeded"},
+    }
+    for check_id in ("network.cognitive.public-access", "identity.cognitive.local-auth-disabled"):
+        (finding,) = run_check(check_id, [account])
+        assert finding.status.value == "fail", check_id
+        assert any(o.get("defaultApplied") for o in finding.evidence["observations"]), check_id
+    (finding,) = run_check("network.cognitive.private-endpoint", [account])
+    assert finding.status.value == "fail"
+    (finding,) = run_check("apim.fronts-ai-services", [account])
+    assert finding.status.value == "fail" and "no API Management" in finding.evidence["message"]
