@@ -19,6 +19,7 @@ EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_INPUT = 2
 EXIT_INCOMPLETE = 3
+EXIT_INTERRUPTED = 130
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
 DEFAULT_FAIL_ON = "high"
 DEFAULT_OUTPUT_DIR = "golive-report"
@@ -29,6 +30,7 @@ Exit codes:
   1  failures at or above --fail-on
   2  usage or input error (bad file, config, option)
   3  with --strict: the audit was incomplete (not_assessed or error findings)
+  130  interrupted (Ctrl-C); no report or snapshot is left half-written
 """
 
 
@@ -50,6 +52,10 @@ class GoliveGroup(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             _input_error(exc)
+        except KeyboardInterrupt:
+            # Before click turns it into "Aborted!" and exit 1, which would read as "failures found".
+            click.echo("golive: interrupted; nothing was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=GoliveGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})

@@ -79,11 +79,18 @@ def credential(target: Target) -> Any:
 
 
 def pipeline_policies(
-    cred: Any, target: Target, counter: Any, retries: int, backoff: float, retry_after_cap: float
+    cred: Any,
+    target: Target,
+    counter: RequestCounter,
+    retries: int,
+    backoff: float,
+    retry_after_cap: float,
+    allow_list_actions: bool = False,
 ) -> list[Any]:
     """The SDK's ARM policies minus automatic resource-provider registration (which POSTs
     /register on a 409 MissingSubscriptionRegistration: golive never writes), with a retry
-    policy whose Retry-After honouring is capped, a read-only guard and a request counter."""
+    policy whose Retry-After honouring is capped, a read-only guard and request counters.
+    There is no ContentDecodePolicy: golive keeps the body as JSON and parses it once itself."""
     from azure.core.pipeline import policies
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
 
@@ -97,48 +104,88 @@ def pipeline_policies(
         policies.HeadersPolicy(),
         policies.UserAgentPolicy(sdk_moniker="golive"),
         policies.ProxyPolicy(),
-        policies.ContentDecodePolicy(),
-        ReadOnlyPolicy(),
+        ReadOnlyPolicy(allow_list_actions),
         policies.RedirectPolicy(),
-        CappedRetryPolicy(retry_total=retries, retry_backoff_factor=backoff, retry_backoff_max=retry_after_cap),
+        counter.calls,
+        CappedRetryPolicy(
+            retry_total=retries,
+            retry_connect=retries,
+            retry_read=retries,
+            retry_status=retries,
+            retry_backoff_factor=backoff,
+            retry_backoff_max=retry_after_cap,
+        ),
         counter,
         ARMChallengeAuthenticationPolicy(cred, target.scope),
+        policies.SensitiveHeaderCleanupPolicy(),
         ARMHttpLoggingPolicy(),
     ]
 
 
 class ReadOnlyPolicy(SansIOHTTPPolicy):
-    """Refuses every request that is not a GET, except the one list action the user opted into."""
+    """Refuses every request that is not a GET, except the App Service list actions the user
+    opted into with --inspect-app-settings."""
 
-    allowed_posts = ("/config/appsettings/list", "/config/connectionstrings/list")
+    list_actions = ("/config/appsettings/list", "/config/connectionstrings/list")
+
+    def __init__(self, allow_list_actions: bool = False) -> None:
+        super().__init__()
+        self.allow_list_actions = allow_list_actions
 
     def on_request(self, request: Any) -> None:
         http = request.http_request
         path = http.url.split("?", 1)[0].lower()
-        if http.method != "GET" and not (http.method == "POST" and path.endswith(self.allowed_posts)):
-            raise PermissionError(f"golive is read-only and refused {http.method} {path}")
+        if http.method == "GET":
+            return
+        if http.method == "POST" and self.allow_list_actions and path.endswith(self.list_actions):
+            return
+        raise PermissionError(f"golive is read-only and refused {http.method} {path}")
+
+
+class _CallCounter(SansIOHTTPPolicy):
+    """Sits before the retry policy: sees each call once, however often it is retried."""
+
+    def __init__(self, owner: RequestCounter) -> None:
+        super().__init__()
+        self._owner = owner
+
+    def on_request(self, request: Any) -> None:
+        with self._owner.lock:
+            self._owner.calls_made += 1
 
 
 class RequestCounter(SansIOHTTPPolicy):
-    """Counts every attempt (it sits after the retry policy), and the throttled and failed ones."""
+    """Sits after the retry policy: counts every attempt, and the throttled, failed and
+    unanswered ones. `retries` is attempts minus calls."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
+        self.calls = _CallCounter(self)
+        self.calls_made = 0
         self.requests = 0
         self.throttled = 0
         self.server_errors = 0
+        self.connection_errors = 0
         self.methods: set[str] = set()
 
+    @property
+    def retries(self) -> int:
+        return self.requests - self.calls_made
+
     def on_request(self, request: Any) -> None:
-        with self._lock:
+        with self.lock:
             self.requests += 1
             self.methods.add(request.http_request.method)
 
     def on_response(self, request: Any, response: Any) -> None:
         status = response.http_response.status_code
-        with self._lock:
+        with self.lock:
             if status == 429:
                 self.throttled += 1
             elif status >= 500:
                 self.server_errors += 1
+
+    def on_exception(self, request: Any) -> None:
+        with self.lock:
+            self.connection_errors += 1

@@ -1,30 +1,34 @@
 """Reads Azure Resource Manager into a snapshot: raw wire JSON, in parallel, read-only.
 
-Reads go through the azure-mgmt-resource client's authenticated ARM pipeline (the real SDK,
-with its retry and authentication policies) as plain GETs, so that every resource is stored
-exactly as ARM returned it, whatever the SDK's models know of it. A type that cannot be read
-in a scope (403, 404, timeout, a malformed body) is recorded in the snapshot's coverage with
-the permission it needs, and the run goes on.
+Every list is one job on a bounded thread pool; when a list of parents arrives, the lists below
+each parent (child collections, diagnostic settings, App Service settings) are queued at once, so
+that subscriptions and types proceed in parallel without waiting for one another. A type that
+cannot be read in a scope (403, 404, timeout, a malformed body) is recorded in the snapshot's
+coverage, together with every type below it that therefore could not be read, and the run goes on.
 """
 
 from __future__ import annotations
 
 import sys
-import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlencode
 
 from auditor.collect import auth
-from auditor.collect.plan import EXTRA_QUERY, Plan, api_version, permission
+from auditor.collect.arm import Reader, ReadError
+from auditor.collect.permissions import permission
+from auditor.collect.plan import DIAGNOSTIC_SETTINGS, SITE_CONFIG, Plan, api_version
 from auditor.model import InputError
 from auditor.secrets import redact_settings
 from auditor.snapshot import Snapshot, new_scope
 
 #: Answers that mean "nothing of this type here" rather than "could not look".
 EMPTY_CODES = {"MissingSubscriptionRegistration", "NoRegisteredProviderFound", "SubscriptionNotRegistered"}
+#: Answers that mean the identity lacks a permission, so coverage names the one it needs.
+DENIED_STATUSES = {401, 403}
+APP_SETTING_LISTS = ("appsettings", "connectionstrings")
 
 
 @dataclass
@@ -44,284 +48,239 @@ class Options:
 
 @dataclass
 class Stats:
-    requests: int
+    requests: int  # every attempt sent, retries included
+    retries: int
     throttled: int
     server_errors: int
+    connection_errors: int
     methods: set[str]
     resources: int
     failures: int
 
 
-class ReadError(Exception):
-    def __init__(self, code: str, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.status = code, message, status
+@dataclass(frozen=True)
+class _Read:
+    """One list: the resources of `rtype` directly in `scope` (a subscription, resource group or parent)."""
 
-
-class _Reader:
-    """GETs through one SDK client shared by the worker threads (the pipeline is thread-safe)."""
-
-    def __init__(self, options: Options) -> None:
-        from azure.mgmt.resource.resources import ResourceManagementClient
-
-        target = options.target
-        self.credential = auth.credential(target)
-        self.counter = auth.RequestCounter()
-        self.policies = auth.pipeline_policies(
-            self.credential, target, self.counter, options.retries, options.backoff, options.retry_after_cap
-        )
-        self.transport = {"transport": _transport(options)}
-        self.client = ResourceManagementClient(
-            self.credential,
-            "00000000-0000-0000-0000-000000000000",
-            base_url=target.endpoint,
-            policies=self.policies,
-            **self.transport,
-        )
-        self.endpoint = target.endpoint
-
-    def subscriptions(self) -> list[dict[str, Any]]:
-        """Every subscription the identity can see, through the SDK's typed operation."""
-        from azure.mgmt.subscription import SubscriptionClient
-
-        client = SubscriptionClient(self.credential, base_url=self.endpoint, policies=self.policies, **self.transport)
-        return [
-            {
-                "subscriptionId": s.subscription_id,
-                "displayName": s.display_name,
-                "state": str(s.state or ""),
-                "tenantId": getattr(s, "tenant_id", None),
-            }
-            for s in client.subscriptions.list()
-        ]
-
-    def request(self, method: str, url: str) -> Any:
-        from azure.core.exceptions import DecodeError, ServiceRequestError, ServiceResponseError
-        from azure.core.rest import HttpRequest
-
-        try:
-            response = self.client.send_request(HttpRequest(method, url))
-        except (ServiceRequestError, ServiceResponseError) as exc:
-            raise ReadError("ConnectionFailed", f"no answer: {type(exc).__name__}") from None
-        except DecodeError:
-            raise ReadError("MalformedResponse", "the response body is not JSON") from None
-        if response.status_code >= 400:
-            code, message = str(response.status_code), response.reason or ""
-            try:
-                error = response.json().get("error", {})
-                code, message = error.get("code", code), error.get("message", message)
-            except ValueError:
-                pass
-            raise ReadError(code, message, response.status_code)
-        try:
-            return response.json()
-        except ValueError:
-            raise ReadError("MalformedResponse", "the response body is not JSON") from None
-
-    def list(self, path: str, rtype: str) -> list[dict[str, Any]]:
-        query = {"api-version": api_version(rtype), **EXTRA_QUERY.get(rtype.lower(), {})}
-        url: str | None = f"{path}?{urlencode(query)}"
-        items: list[dict[str, Any]] = []
-        while url:
-            page = self.request("GET", url)
-            if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-                raise ReadError("MalformedResponse", "the response has no 'value' array")
-            for item in page["value"]:
-                if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                    raise ReadError("MalformedResponse", "an item has no 'id'")
-                item.setdefault("type", rtype)
-                items.append(item)
-            url = page.get("nextLink")
-        return items
-
-
-@dataclass
-class _Outcome:
     subscription: str
     rtype: str
     scope: str
-    items: list[dict[str, Any]]
-    error: ReadError | None = None
+    path: str
+
+
+class _Progress:
+    """A one-line bar on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream, self._last = stream, 0.0
+
+    def show(self, done: int, total: int, resources: int, final: bool = False) -> None:
+        if self.stream is None or (not final and time.monotonic() - self._last < 0.1):
+            return
+        self._last = time.monotonic()
+        filled = int(20 * done / max(1, total))
+        self.stream.write(
+            f"\rgolive: [{'#' * filled}{'.' * (20 - filled)}] {done}/{total} lists, {resources} resources"
+        )
+        if final:
+            self.stream.write("\n")
+        self.stream.flush()
 
 
 class Collector:
-    def __init__(self, plan: Plan, diag_targets: Iterable[str], options: Options) -> None:
-        self.plan, self.options = plan, options
+    def __init__(self, plan: Plan, diag_targets: set[str], options: Options, reader: Reader) -> None:
+        self.plan, self.options, self.reader = plan, options, reader
         self.diag_targets = {t.lower() for t in diag_targets}
-        self.reader = _Reader(options)
-        self.resources: list[dict[str, Any]] = []
+        self.resources: dict[str, dict[str, Any]] = {}  # by lower-cased id: a list repeated by paging counts once
         self.failures: list[dict[str, Any]] = []
-        self.collected: dict[tuple[str, str], int] = {}
-        self._done = 0
-        self._lock = threading.Lock()
+        self.counts: dict[tuple[str, str], int] = {}
+        self._pending: dict[Future[list[dict[str, Any]]], _Read] = {}
+        self._submitted = 0
+        self._progress = _Progress(sys.stderr if options.progress else None)
 
-    # -- bookkeeping ---------------------------------------------------------------------------
-    def _absorb(self, outcome: _Outcome) -> None:
-        with self._lock:
-            self._done += 1
-            key = (outcome.subscription, outcome.rtype)
-            if outcome.error is None or outcome.error.code in EMPTY_CODES:
-                self.resources.extend(outcome.items)
-                self.collected[key] = self.collected.get(key, 0) + len(outcome.items)
-            else:
-                self.failures.append(
-                    {
-                        "subscriptionId": outcome.subscription,
-                        "type": outcome.rtype,
-                        "collected": False,
-                        "scope": outcome.scope,
-                        "errorCode": outcome.error.code,
-                        "message": outcome.error.message[:500],
-                        "permission": permission(outcome.rtype),
-                    }
-                )
-            if self.options.progress:
-                sys.stderr.write(f"\rgolive: {self._done} lists read, {len(self.resources)} resources")
-                sys.stderr.flush()
-
-    def _run(self, jobs: list[Callable[[], _Outcome]]) -> None:
-        with ThreadPoolExecutor(max_workers=max(1, self.options.concurrency)) as pool:
-            for outcome in pool.map(lambda job: job(), jobs):
-                self._absorb(outcome)
-
-    def _list_job(self, sub: str, rtype: str, path: str) -> Callable[[], _Outcome]:
-        def job() -> _Outcome:
-            try:
-                return _Outcome(sub, rtype, path, self.reader.list(path, rtype))
-            except ReadError as exc:
-                return _Outcome(sub, rtype, path, [], exc)
-
-        return job
-
-    def _of_type(self, rtype: str) -> list[dict[str, Any]]:
-        key = rtype.lower()
-        return [r for r in self.resources if str(r.get("type", "")).lower() == key]
-
-    # -- the run -------------------------------------------------------------------------------
     def run(self, subscriptions: list[str]) -> None:
-        groups = self.options.resource_groups
-        jobs = []
-        for sub in subscriptions:
-            for rtype in self.plan.top_level:
-                if groups:
-                    jobs += [
-                        self._list_job(sub, rtype, f"/subscriptions/{sub}/resourceGroups/{g}/providers/{rtype}")
-                        for g in groups
-                    ]
-                else:
-                    jobs.append(self._list_job(sub, rtype, f"/subscriptions/{sub}/providers/{rtype}"))
-            jobs += [
-                self._list_job(sub, t, f"/subscriptions/{sub}/providers/{t}") for t in self.plan.subscription_level
-            ]
-        self._run(jobs)
-        for rtype in self.plan.children:  # ordered: parents first
-            parent_type, segment = rtype.rsplit("/", 1)
-            parents = self._of_type(parent_type)
-            self._run([self._list_job(_sub_of(p["id"]), rtype, f"{p['id']}/{segment}") for p in parents])
+        pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency), thread_name_prefix="golive-read")
+        try:
             for sub in subscriptions:
-                self.collected.setdefault((sub, rtype), 0)
-        if self.plan.diagnostic_settings:
-            targets = [r for r in self.resources if str(r.get("type", "")).lower() in self.diag_targets]
-            rtype = "Microsoft.Insights/diagnosticSettings"
-            self._run([self._list_job(_sub_of(r["id"]), rtype, f"{r['id']}/providers/{rtype}") for r in targets])
-            for sub in subscriptions:
-                self.collected.setdefault((sub, rtype), 0)
-        if self.plan.app_settings:
-            self._read_app_settings(subscriptions)
-        if self.options.progress:
-            sys.stderr.write("\n")
+                for rtype in self.plan.top_level:
+                    for scope in self._scopes(sub):
+                        self._submit(pool, _Read(sub, rtype, scope, f"{scope}/providers/{rtype}"))
+                for rtype in self.plan.subscription_level:
+                    scope = f"/subscriptions/{sub}"
+                    self._submit(pool, _Read(sub, rtype, scope, f"{scope}/providers/{rtype}"))
+            while self._pending:
+                done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    read = self._pending.pop(future)
+                    try:
+                        self._absorb(pool, read, future.result())
+                    except ReadError as exc:
+                        self._fail(read, exc)
+                self._progress.show(self._submitted - len(self._pending), self._submitted, len(self.resources))
+        except BaseException:
+            # Ctrl-C: drop what is queued instead of finishing it; nothing has been written yet.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+        self._progress.show(self._submitted, self._submitted, len(self.resources), final=True)
 
-    def _read_app_settings(self, subscriptions: list[str]) -> None:
-        """The one list action golive makes, only with --inspect-app-settings: values are
-        redacted here, before anything is kept."""
-        rtype = "Microsoft.Web/sites/config"
+    def _scopes(self, sub: str) -> list[str]:
+        groups = {g.lower(): g for g in self.options.resource_groups}.values()
+        return [f"/subscriptions/{sub}/resourceGroups/{g}" for g in groups] or [f"/subscriptions/{sub}"]
 
-        def job(site: dict[str, Any], name: str) -> _Outcome:
-            sub = _sub_of(site["id"])
-            url = f"{site['id']}/config/{name}/list?{urlencode({'api-version': api_version(rtype)})}"
-            try:
-                body = self.reader.request("POST", url)
-            except ReadError as exc:
-                return _Outcome(sub, rtype, site["id"], [], exc)
-            raw = (body or {}).get("properties") or {}
-            values = {k: (v.get("value") if isinstance(v, dict) else v) or "" for k, v in raw.items()}
-            item = {
-                "id": f"{site['id']}/config/{name}",
-                "name": name,
-                "type": rtype,
-                "properties": redact_settings(values, sub),
+    def _submit(self, pool: ThreadPoolExecutor, read: _Read) -> None:
+        self._submitted += 1
+        self._pending[pool.submit(self._execute, read)] = read
+
+    def _execute(self, read: _Read) -> list[dict[str, Any]]:
+        if read.rtype == SITE_CONFIG:
+            return [self._app_settings(read)]
+        try:
+            return self.reader.list(read.path, read.rtype)
+        except ReadError as exc:
+            if exc.code in EMPTY_CODES:  # the provider is not registered: there is none of the type
+                return []
+            raise
+
+    def _app_settings(self, read: _Read) -> dict[str, Any]:
+        """The one list action golive makes, only with --inspect-app-settings. Values are
+        redacted here, in the worker, before anything is kept."""
+        url = f"{read.path}?{urlencode({'api-version': api_version(SITE_CONFIG)})}"
+        body = self.reader.request("POST", url, SITE_CONFIG)
+        raw = body.get("properties") if isinstance(body, dict) else None
+        if not isinstance(raw, dict):
+            raise ReadError("MalformedResponse", "the settings list has no 'properties' object")
+        values = {k: (v.get("value") if isinstance(v, dict) else v) or "" for k, v in raw.items()}
+        name = read.path.rsplit("/", 2)[-2]
+        return {
+            "id": f"{read.scope}/config/{name}",
+            "name": name,
+            "type": SITE_CONFIG,
+            "properties": redact_settings(values, read.subscription.lower()),
+        }
+
+    def _absorb(self, pool: ThreadPoolExecutor, read: _Read, items: list[dict[str, Any]]) -> None:
+        key = (read.subscription, read.rtype)
+        self.counts[key] = self.counts.get(key, 0)
+        for item in items:
+            if self.resources.setdefault(item["id"].lower(), item) is item:
+                self.counts[key] += 1
+                self._follow(pool, read, item)
+
+    def _follow(self, pool: ThreadPoolExecutor, read: _Read, item: dict[str, Any]) -> None:
+        """Queue the lists below one resource that was just read."""
+        rid = item["id"].rstrip("/")
+        for child in self.plan.children_of(read.rtype):
+            self._submit(pool, _Read(read.subscription, child, rid, f"{rid}/{child.rsplit('/', 1)[1]}"))
+        if self.plan.diagnostic_settings and read.rtype.lower() in self.diag_targets:
+            self._submit(
+                pool, _Read(read.subscription, DIAGNOSTIC_SETTINGS, rid, f"{rid}/providers/{DIAGNOSTIC_SETTINGS}")
+            )
+        if self.plan.app_settings and read.rtype.lower() == "microsoft.web/sites":
+            for name in APP_SETTING_LISTS:
+                self._submit(pool, _Read(read.subscription, SITE_CONFIG, rid, f"{rid}/config/{name}/list"))
+
+    def _fail(self, read: _Read, error: ReadError) -> None:
+        """Record the failure, and the same gap for every type below: their absence proves nothing."""
+        denied = error.status in DENIED_STATUSES
+        entry = {
+            "subscriptionId": read.subscription,
+            "type": read.rtype,
+            "collected": False,
+            "scope": read.scope,
+            "errorCode": error.code,
+            "message": error.message[:500],
+        }
+        self.failures.append({**entry, "permission": permission(read.rtype)} if denied else entry)
+        for below in self.plan.descendants_of(read.rtype):
+            derived = {
+                **entry,
+                "type": below,
+                "message": f"not read because {read.rtype} could not be read: {error.message}"[:500],
             }
-            return _Outcome(sub, rtype, site["id"], [item])
-
-        sites = self._of_type("Microsoft.Web/sites")
-        self._run([lambda s=s, n=n: job(s, n) for s in sites for n in ("appsettings", "connectionstrings")])
-        for sub in subscriptions:
-            self.collected.setdefault((sub, rtype), 0)
+            self.failures.append({**derived, "permission": permission(read.rtype)} if denied else derived)
 
     def coverage(self, subscriptions: list[str]) -> list[dict[str, Any]]:
-        """Every planned type as collected (with its count), plus each scope that failed: the
-        inventory treats a failure as covering everything under its scope."""
+        """Every planned type per subscription as collected, with its count, unless it failed for
+        the whole subscription; then every failure with its scope. The inventory treats a failure
+        as a gap in everything under its scope."""
+        whole = {
+            (f["subscriptionId"], f["type"])
+            for f in self.failures
+            if f["scope"] == f"/subscriptions/{f['subscriptionId']}"
+        }
         entries = [
-            {"subscriptionId": sub, "type": rtype, "collected": True, "count": self.collected.get((sub, rtype), 0)}
+            {"subscriptionId": sub, "type": rtype, "collected": True, "count": self.counts.get((sub, rtype), 0)}
             for sub in subscriptions
             for rtype in self.plan.types
+            if (sub, rtype) not in whole
         ]
-        return entries + self.failures
+        return entries + sorted(
+            self.failures, key=lambda f: (f["subscriptionId"], f["type"].lower(), f["scope"].lower())
+        )
 
 
-def _transport(options: Options) -> Any:
-    """One connection pool as wide as the worker pool, so that parallel reads reuse connections."""
-    import requests
-    from azure.core.pipeline.transport import RequestsTransport
+def _visible_subscriptions(reader: Reader) -> list[dict[str, Any]]:
+    """The subscription list, or a one-line error: without it nothing can be read."""
+    from azure.core.exceptions import AzureError
 
-    session = requests.Session()
-    adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=max(10, options.concurrency))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    return RequestsTransport(
-        session=session,
-        session_owner=True,
-        connection_verify=options.target.ca_bundle or True,
-        connection_timeout=options.timeout,
-        read_timeout=options.timeout,
-    )
+    try:
+        return reader.subscriptions()
+    except ReadError as exc:
+        raise InputError(reader.target.endpoint, f"cannot list subscriptions: {exc}") from None
+    except AzureError as exc:  # no credential in the chain, a token that cannot be had
+        raise InputError(reader.target.endpoint, f"cannot authenticate: {str(exc).splitlines()[0]}") from None
 
 
-def _sub_of(resource_id: str) -> str:
-    return resource_id.split("/")[2]
-
-
-def collect(plan: Plan, diag_targets: Iterable[str], options: Options) -> tuple[Snapshot, Stats]:
-    collector = Collector(plan, diag_targets, options)
-    visible = collector.reader.subscriptions() if (options.all_subscriptions or options.subscriptions) else []
-    by_id = {s["subscriptionId"].lower(): s for s in visible}
+def _choose(options: Options, visible: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_id = {str(s.get("subscriptionId", "")).lower(): s for s in visible}
     if options.all_subscriptions:
-        chosen = [s for s in visible if s["state"].lower() in ("enabled", "subscriptionstate.enabled")]
+        chosen = [s for s in visible if str(s.get("state", "")).lower() == "enabled"]
     else:
         missing = [s for s in options.subscriptions if s.lower() not in by_id]
         if missing:
             raise InputError("--subscription", f"{missing[0]} is not visible to this identity")
-        chosen = [by_id[s.lower()] for s in options.subscriptions]
+        chosen = list({s.lower(): by_id[s.lower()] for s in options.subscriptions}.values())
     if not chosen:
         raise InputError("--subscription", "no subscription to collect (give --subscription or --all-subscriptions)")
+    return chosen
+
+
+def collect(plan: Plan, diag_targets: set[str], options: Options) -> tuple[Snapshot, Stats]:
+    reader = Reader(
+        options.target,
+        retries=options.retries,
+        backoff=options.backoff,
+        retry_after_cap=options.retry_after_cap,
+        timeout=options.timeout,
+        pool_size=options.concurrency,
+        allow_list_actions=options.inspect_app_settings,
+    )
+    chosen = _choose(options, _visible_subscriptions(reader))
     ids = [s["subscriptionId"] for s in chosen]
+    collector = Collector(plan, diag_targets, options, reader)
     collector.run(ids)
     tenants = {s.get("tenantId") for s in chosen if s.get("tenantId")}
     scope = new_scope(
-        [{"subscriptionId": s["subscriptionId"], "displayName": s["displayName"], "state": s["state"]} for s in chosen],
+        [
+            {"subscriptionId": s["subscriptionId"], "displayName": s.get("displayName"), "state": s.get("state")}
+            for s in chosen
+        ],
         tenants.pop() if len(tenants) == 1 else options.target.tenant,
         options.target.cloud,
     )
     if options.resource_groups:
         scope["resourceGroups"] = list(options.resource_groups)
-    resources = sorted(collector.resources, key=lambda r: r["id"].lower())
-    counter = collector.reader.counter
+    resources = sorted(collector.resources.values(), key=lambda r: r["id"].lower())
+    counter = reader.counter
     stats = Stats(
-        counter.requests,
-        counter.throttled,
-        counter.server_errors,
-        set(counter.methods),
-        len(resources),
-        len(collector.failures),
+        requests=counter.requests,
+        retries=counter.retries,
+        throttled=counter.throttled,
+        server_errors=counter.server_errors,
+        connection_errors=counter.connection_errors,
+        methods=set(counter.methods),
+        resources=len(resources),
+        failures=len(collector.failures),
     )
     return Snapshot(scope=scope, resources=resources, coverage=collector.coverage(ids)), stats

@@ -78,8 +78,8 @@ def run_collection(
     if not quiet:
         click.echo(
             f"golive: read {stats.resources} resources in {stats.requests} requests "
-            f"({stats.throttled} throttled, {stats.server_errors} server errors retried); "
-            f"{stats.failures} scope(s) could not be read",
+            f"({stats.retries} retried: {stats.throttled} throttled, {stats.server_errors} server errors, "
+            f"{stats.connection_errors} without an answer); {stats.failures} list(s) could not be read",
             err=True,
         )
     return snap

@@ -45,6 +45,33 @@ TYPE_API_VERSIONS = {
     "microsoft.network/frontdoorwebapplicationfirewallpolicies": "2024-02-01",
 }
 DEFAULT_API_VERSION = "2022-09-01"
+SUBSCRIPTIONS_API_VERSION = "2022-12-01"
+
+#: The azure-mgmt client that owns each namespace (or type prefix): reads of a type go through its
+#: pipeline. A namespace without an installed client (Microsoft.Cdn) reads through the resource client.
+CLIENTS = {
+    "microsoft.apimanagement": "azure.mgmt.apimanagement:ApiManagementClient",
+    "microsoft.app": "azure.mgmt.appcontainers:ContainerAppsAPIClient",
+    "microsoft.cache": "azure.mgmt.redis:RedisManagementClient",
+    "microsoft.cache/redisenterprise": "azure.mgmt.redisenterprise:RedisEnterpriseManagementClient",
+    "microsoft.cognitiveservices": "azure.mgmt.cognitiveservices:CognitiveServicesManagementClient",
+    "microsoft.communication": "azure.mgmt.communication:CommunicationServiceManagementClient",
+    "microsoft.consumption": "azure.mgmt.consumption:ConsumptionManagementClient",
+    "microsoft.containerregistry": "azure.mgmt.containerregistry:ContainerRegistryManagementClient",
+    "microsoft.documentdb": "azure.mgmt.cosmosdb:CosmosDBManagementClient",
+    "microsoft.eventhub": "azure.mgmt.eventhub:EventHubManagementClient",
+    # azure-mgmt-monitor 7 has no diagnostic-settings operation; its pipeline still sends the GET.
+    "microsoft.insights": "azure.mgmt.monitor:MonitorManagementClient",
+    "microsoft.insights/components": "azure.mgmt.applicationinsights:ApplicationInsightsManagementClient",
+    "microsoft.keyvault": "azure.mgmt.keyvault:KeyVaultManagementClient",
+    "microsoft.network": "azure.mgmt.network:NetworkManagementClient",
+    "microsoft.resources": "azure.mgmt.subscription:SubscriptionClient",
+    "microsoft.servicebus": "azure.mgmt.servicebus:ServiceBusManagementClient",
+    "microsoft.signalrservice": "azure.mgmt.signalr:SignalRManagementClient",
+    "microsoft.storage": "azure.mgmt.storage:StorageManagementClient",
+    "microsoft.web": "azure.mgmt.web:WebSiteManagementClient",
+}
+FALLBACK_CLIENT = "azure.mgmt.resource.resources:ResourceManagementClient"
 
 DIAGNOSTIC_SETTINGS = "Microsoft.Insights/diagnosticSettings"
 SITE_CONFIG = "Microsoft.Web/sites/config"
@@ -65,9 +92,13 @@ def api_version(rtype: str) -> str:
     return TYPE_API_VERSIONS.get(key) or API_VERSIONS.get(key.split("/", 1)[0], DEFAULT_API_VERSION)
 
 
-def permission(rtype: str) -> str:
-    """The Azure RBAC action that reads the type, as a 403 would ask for it."""
-    return f"{rtype}/read"
+def client_for(rtype: str) -> str:
+    """The azure-mgmt client ("module:Class") whose pipeline reads `rtype`."""
+    key = rtype.lower()
+    for prefix in sorted(CLIENTS, key=len, reverse=True):
+        if key == prefix or key.startswith(prefix + "/"):
+            return CLIENTS[prefix]
+    return FALLBACK_CLIENT
 
 
 @dataclass(frozen=True)
@@ -84,6 +115,22 @@ class Plan:
             (SITE_CONFIG,) if self.app_settings else ()
         )
         return self.top_level + self.children + self.subscription_level + extra
+
+    def children_of(self, rtype: str) -> tuple[str, ...]:
+        """The planned child types listed directly below each resource of `rtype`."""
+        key = rtype.lower()
+        return tuple(c for c in self.children if c.rsplit("/", 1)[0].lower() == key)
+
+    def descendants_of(self, rtype: str) -> tuple[str, ...]:
+        """The planned types read only below resources of `rtype`: what a failed read of it leaves
+        unknown in the same scope. Diagnostic settings are not among them: they extend resources
+        of many types, and the checks that read them judge resources of the failed type, which
+        are a gap already."""
+        key = rtype.lower()
+        below = [c for c in self.children if c.lower().startswith(key + "/")]
+        if self.app_settings and key == "microsoft.web/sites":
+            below.append(SITE_CONFIG)
+        return tuple(below)
 
 
 def make_plan(needed: Iterable[str], inspect_app_settings: bool = False) -> Plan:

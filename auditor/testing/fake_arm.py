@@ -32,7 +32,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 class Fault:
     """Answer requests whose path matches `pattern` (a regex, searched in the lower-cased path)
     with `status` (and an ARM error body), after `delay` seconds, `times` times (None: always).
-    `malformed` sends a body that is not JSON; `drop` closes the connection without an answer."""
+    `malformed` sends a body that is not JSON, `body` sends the given text instead (valid JSON of
+    the wrong shape, say); `drop` closes the connection without an answer. With `status=200` and a
+    `delay`, the request is only slowed down and then answered as usual."""
 
     pattern: str
     status: int = 500
@@ -42,6 +44,7 @@ class Fault:
     malformed: bool = False
     drop: bool = False
     code: str = ""
+    body: str | None = None
     hits: int = 0
 
     def matches(self, path: str) -> bool:
@@ -54,6 +57,7 @@ class LoggedRequest:
     path: str
     query: str
     status: int
+    at: float = 0.0  # time.monotonic() when the answer was decided
 
 
 @dataclass
@@ -76,6 +80,10 @@ class FakeArm:
             self._items[rid.lower()] = resource
             for collection in _collections_of(rid):
                 self._collections.setdefault(collection, []).append(resource)
+        self._subscriptions = {s["subscriptionId"].lower() for s in self.document["scope"]["subscriptions"]}
+        self._subscriptions |= {r["id"].split("/")[2].lower() for r in self.document["resources"]}
+        ids = [r["id"].lower().split("/") for r in self.document["resources"]]
+        self._groups = {(p[2], p[4]) for p in ids if len(p) > 4 and p[3] == "resourcegroups"}
         self._server: ThreadingHTTPServer | None = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.url = ""
@@ -115,7 +123,7 @@ class FakeArm:
     # -- answers ---------------------------------------------------------------------------------
     def record(self, method: str, path: str, query: str, status: int) -> None:
         with self._lock:
-            self.log.append(LoggedRequest(method, path, query, status))
+            self.log.append(LoggedRequest(method, path, query, status, time.monotonic()))
 
     def fault_for(self, path: str) -> Fault | None:
         with self._lock:
@@ -139,15 +147,26 @@ class FakeArm:
                 }
                 for s in self.document["scope"]["subscriptions"]
             ]
-            return 200, {"value": value}
+            return self._page(value, path, query)
         if key in self._items:
             return 200, self._items[key]
+        parts = key.split("/")
+        if len(parts) < 3 or parts[1] != "subscriptions":
+            return 404, _error("InvalidResourceType", f"'{path}' is not an ARM path this fake serves.")
+        if parts[2] not in self._subscriptions:
+            return 404, _error("SubscriptionNotFound", f"The subscription '{parts[2]}' could not be found.")
+        if len(parts) > 4 and parts[3] == "resourcegroups" and (parts[2], parts[4]) not in self._groups:
+            return 404, _error("ResourceGroupNotFound", f"Resource group '{parts[4]}' could not be found.")
         if not _looks_like_collection(key):
             return 404, _error("ResourceNotFound", f"The resource '{path}' was not found.")
-        items = self._collections.get(key, [])
-        start = int(query.get("$skiptoken", ["0"])[0] or 0)
-        page = items[start : start + self.page_size]
-        body: dict[str, Any] = {"value": page}
+        return self._page(self._collections.get(key, []), path, query)
+
+    def _page(self, items: list[dict[str, Any]], path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        token = query.get("$skiptoken", ["0"])[0] or "0"
+        if not token.isdigit():
+            return 400, _error("InvalidSkipToken", "The $skiptoken is not one this server issued.")
+        start = int(token)
+        body: dict[str, Any] = {"value": items[start : start + self.page_size]}
         if start + self.page_size < len(items):
             rest = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
             body["nextLink"] = f"{self.url}{path}?{urlencode({**rest, '$skiptoken': start + self.page_size})}"
@@ -172,9 +191,15 @@ def _collections_of(resource_id: str) -> list[str]:
 
 
 def _looks_like_collection(path: str) -> bool:
-    # /subscriptions/{s}/providers/ns/type, .../resourceGroups/{g}/providers/ns/type, {id}/childType,
-    # {id}/providers/ns/extensionType: an even number of segments after the last "providers" + ns.
-    return path.startswith("/subscriptions/") and "/providers/" in path
+    """/subscriptions/{s}/providers/ns/type, .../resourceGroups/{g}/providers/ns/type, {id}/childType,
+    {id}/providers/ns/extensionType: an even number of segments after the last "providers"
+    (ns/type, ns/type/name/child, ...); an odd number names one resource."""
+    parts = path.strip("/").split("/")
+    if len(parts) < 2 or parts[0] != "subscriptions" or "providers" not in parts:
+        return False
+    last = len(parts) - 1 - parts[::-1].index("providers")
+    after = len(parts) - last - 1
+    return after >= 2 and after % 2 == 0
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -214,9 +239,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.close()
                 return
-            if fault.malformed:
-                arm.record("GET", path, split.query, 200)
-                self._send(200, b'{"value": [ {"id": "/subscriptions/truncated')
+            if fault.malformed or fault.body is not None:
+                status = fault.status if fault.body is not None else 200
+                arm.record("GET", path, split.query, status)
+                text = fault.body if fault.body is not None else '{"value": [ {"id": "/subscriptions/truncated'
+                self._send(status, text.encode())
                 return
             if fault.status != 200:
                 arm.record("GET", path, split.query, fault.status)
