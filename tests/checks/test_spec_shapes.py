@@ -146,3 +146,112 @@ def test_minimal_ai_account_is_judged_by_arm_defaults():
     assert finding.status.value == "fail"
     (finding,) = run_check("apim.fronts-ai-services", [account])
     assert finding.status.value == "fail" and "no API Management" in finding.evidence["message"]
+
+
+def _status(check_id: str, resource: dict) -> str:
+    (finding,) = run_check(check_id, [resource])
+    return finding.status.value
+
+
+def test_storage_account_in_the_published_get_properties_shape():
+    """.../Microsoft.Storage/stable/2023-05-01/examples/StorageAccountGetProperties.json: no
+    publicNetworkAccess, a default-allow ACL, no allowSharedKeyAccess (ARM's default: true)."""
+    account = {
+        "id": arm_id("Microsoft.Storage/storageAccounts", "stvoice01"),
+        "name": "stvoice01",
+        "type": "Microsoft.Storage/storageAccounts",
+        "kind": "Storage",
+        "location": "eastus2",
+        "sku": {"name": "Standard_GRS", "tier": "Standard"},
+        "tags": {"team": "voice"},
+        "properties": {
+            "keyCreationTime": {"key1": "2026-03-18T04:42:22Z", "key2": "2026-03-18T04:42:22Z"},
+            "isHnsEnabled": True,
+            "networkAcls": {
+                "bypass": "AzureServices",
+                "defaultAction": "Allow",
+                "ipRules": [],
+                "virtualNetworkRules": [],
+                "resourceAccessRules": [],
+            },
+            "primaryEndpoints": {"blob": "https://stvoice01.blob.core.windows.net/"},
+            "provisioningState": "Succeeded",
+            "encryption": {
+                "services": {"blob": {"keyType": "Account", "enabled": True}},
+                "keySource": "Microsoft.Storage",
+            },
+            "supportsHttpsTrafficOnly": False,
+        },
+    }
+    assert _status("network.storage.public-access", account) == "fail"
+    assert _status("network.storage.private-endpoint", account) == "fail"
+    assert _status("identity.storage.local-auth-disabled", account) == "fail"
+    account["properties"]["networkAcls"]["defaultAction"] = "Deny"
+    account["properties"]["allowSharedKeyAccess"] = False
+    assert _status("network.storage.public-access", account) == "pass"
+    assert _status("identity.storage.local-auth-disabled", account) == "pass"
+
+
+def test_container_registry_in_the_published_get_shape():
+    """.../Microsoft.ContainerRegistry/stable/2023-07-01/examples/RegistryGet.json."""
+    registry = {
+        "id": arm_id("Microsoft.ContainerRegistry/registries", "crvoice01"),
+        "name": "crvoice01",
+        "type": "Microsoft.ContainerRegistry/registries",
+        "location": "westus",
+        "tags": {"team": "voice"},
+        "sku": {"name": "Standard", "tier": "Standard"},
+        "properties": {
+            "loginServer": "crvoice01.azurecr.io",
+            "provisioningState": "Succeeded",
+            "adminUserEnabled": False,
+            "networkRuleSet": {"defaultAction": "Allow", "ipRules": []},
+            "policies": {"quarantinePolicy": {"status": "disabled"}, "exportPolicy": {"status": "enabled"}},
+            "encryption": {"status": "disabled"},
+            "status": None,
+            "dataEndpointEnabled": False,
+            "dataEndpointHostNames": [],
+            "privateEndpointConnections": [],
+            "publicNetworkAccess": "Enabled",
+            "networkRuleBypassOptions": "AzureServices",
+            "zoneRedundancy": "Disabled",
+        },
+    }
+    assert _status("network.acr.public-access", registry) == "fail"
+    assert _status("network.acr.private-endpoint", registry) == "fail"
+    assert _status("identity.acr.local-auth-disabled", registry) == "pass"  # the admin user is off
+
+
+def test_service_bus_namespace_in_the_published_get_shape():
+    """.../Microsoft.ServiceBus/preview/2022-10-01-preview/examples/NameSpaces/SBNameSpaceGet.json:
+    type spelled "Microsoft.ServiceBus/Namespaces", an inline approved private endpoint connection,
+    local auth on, no publicNetworkAccess."""
+    namespace = {
+        "sku": {"name": "Standard", "tier": "Standard"},
+        "id": arm_id("Microsoft.ServiceBus/namespaces", "sb-voice-01"),
+        "name": "sb-voice-01",
+        "type": "Microsoft.ServiceBus/Namespaces",
+        "location": "South Central US",
+        "tags": {"team": "voice"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "serviceBusEndpoint": "https://sb-voice-01.servicebus.windows.net:443/",
+            "minimumTlsVersion": "1.2",
+            "disableLocalAuth": False,
+            "privateEndpointConnections": [
+                {
+                    "id": arm_id("Microsoft.ServiceBus/namespaces/privateEndpointConnections", "sb-voice-01", "pec"),
+                    "name": "pec",
+                    "type": "Microsoft.ServiceBus/Namespaces/PrivateEndpointConnections",
+                    "properties": {
+                        "provisioningState": "Succeeded",
+                        "privateEndpoint": {"id": arm_id("Microsoft.Network/privateEndpoints", "pe-sb")},
+                        "privateLinkServiceConnectionState": {"status": "Approved", "description": "Auto-Approved"},
+                    },
+                }
+            ],
+        },
+    }
+    assert _status("network.servicebus.private-endpoint", namespace) == "pass"
+    assert _status("network.servicebus.public-access", namespace) == "fail"  # absent means Enabled
+    assert _status("identity.servicebus.local-auth-disabled", namespace) == "fail"
