@@ -255,3 +255,33 @@ def test_service_bus_namespace_in_the_published_get_shape():
     assert _status("network.servicebus.private-endpoint", namespace) == "pass"
     assert _status("network.servicebus.public-access", namespace) == "fail"  # absent means Enabled
     assert _status("identity.servicebus.local-auth-disabled", namespace) == "fail"
+
+
+def test_mongo_vcore_cluster_in_the_published_get_shape():
+    """.../Microsoft.DocumentDB/stable/2024-07-01/examples/MongoClusters_Get.json (which spells
+    the type with a stray leading slash; ARM itself does not)."""
+    cluster = {
+        "id": arm_id("Microsoft.DocumentDB/mongoClusters", "mongo-voice"),
+        "name": "mongo-voice",
+        "type": "Microsoft.DocumentDB/mongoClusters",
+        "tags": {"team": "voice"},
+        "systemData": {"createdBy": "user1", "createdByType": "User", "createdAt": "2026-01-01T17:18:19Z"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "administrator": {"userName": "mongoAdmin"},
+            "serverVersion": "5.0",
+            "storage": {"sizeGb": 128},
+            "compute": {"tier": "M30"},
+            "sharding": {"shardCount": 4},
+            "highAvailability": {"mode": "SameZone"},
+            "previewFeatures": [],
+            "infrastructureVersion": "2.0",
+            "publicNetworkAccess": "Enabled",
+            "connectionString": "mongodb+srv://<user>:<password>@mongo-voice.mongocluster.cosmos.azure.com",
+        },
+        "location": "westus2",
+    }
+    assert _status("network.cosmos-mongo-vcore.public-access", cluster) == "fail"
+    assert _status("network.cosmos-mongo-vcore.private-endpoint", cluster) == "fail"
+    cluster["properties"]["publicNetworkAccess"] = "Disabled"
+    assert _status("network.cosmos-mongo-vcore.public-access", cluster) == "pass"
