@@ -285,3 +285,47 @@ def test_mongo_vcore_cluster_in_the_published_get_shape():
     assert _status("network.cosmos-mongo-vcore.private-endpoint", cluster) == "fail"
     cluster["properties"]["publicNetworkAccess"] = "Disabled"
     assert _status("network.cosmos-mongo-vcore.public-access", cluster) == "pass"
+
+
+def test_event_hubs_namespace_in_the_published_create_response_shape():
+    """The 200 response of .../Microsoft.EventHub/stable/2024-01-01/examples/NameSpaces/EHNameSpaceCreate.json:
+    type "Microsoft.EventHub/Namespaces", customer-managed keys, local auth on, no publicNetworkAccess."""
+    namespace = {
+        "sku": {"name": "Standard", "tier": "Standard", "capacity": 1},
+        "id": arm_id("Microsoft.EventHub/namespaces", "eh-voice"),
+        "name": "eh-voice",
+        "type": "Microsoft.EventHub/Namespaces",
+        "location": "East US",
+        "tags": {},
+        "identity": {
+            "principalId": "p",
+            "tenantId": "t",
+            "type": "SystemAssigned, UserAssigned",
+            "userAssignedIdentities": {
+                arm_id("Microsoft.ManagedIdentity/userAssignedIdentities", "ud1"): {"clientId": "c", "principalId": "p"}
+            },
+        },
+        "properties": {
+            "zoneRedundant": False,
+            "isAutoInflateEnabled": False,
+            "disableLocalAuth": False,
+            "maximumThroughputUnits": 0,
+            "minimumTlsVersion": "1.2",
+            "encryption": {
+                "keySource": "Microsoft.KeyVault",
+                "keyVaultProperties": [
+                    {"keyName": "voice-key", "keyVaultUri": "https://kv-voice.vault.azure.net", "keyVersion": ""}
+                ],
+                "requireInfrastructureEncryption": False,
+            },
+            "kafkaEnabled": False,
+            "provisioningState": "Succeeded",
+            "serviceBusEndpoint": "https://eh-voice.servicebus.windows.net:443/",
+        },
+    }
+    assert _status("identity.eventhubs.local-auth-disabled", namespace) == "fail"
+    assert _status("network.eventhubs.public-access", namespace) == "fail"  # absent means Enabled
+    assert _status("network.eventhubs.private-endpoint", namespace) == "fail"
+    namespace["properties"].update(disableLocalAuth=True, publicNetworkAccess="Disabled")
+    assert _status("identity.eventhubs.local-auth-disabled", namespace) == "pass"
+    assert _status("network.eventhubs.public-access", namespace) == "pass"
