@@ -329,3 +329,46 @@ def test_event_hubs_namespace_in_the_published_create_response_shape():
     namespace["properties"].update(disableLocalAuth=True, publicNetworkAccess="Disabled")
     assert _status("identity.eventhubs.local-auth-disabled", namespace) == "pass"
     assert _status("network.eventhubs.public-access", namespace) == "pass"
+
+
+def test_app_service_site_in_the_published_get_shape():
+    """.../Microsoft.Web/stable/2023-12-01/examples/GetWebApp.json: no identity, no
+    publicNetworkAccess, siteConfig without an access-restriction default action."""
+    site = {
+        "id": arm_id("Microsoft.Web/sites", "web-voice"),
+        "name": "web-voice",
+        "type": "Microsoft.Web/sites",
+        "kind": "app",
+        "location": "East US",
+        "properties": {
+            "state": "Running",
+            "hostNames": ["web-voice.azurewebsites.net"],
+            "enabled": True,
+            "hostNameSslStates": [
+                {"name": "web-voice.azurewebsites.net", "sslState": "Disabled", "hostType": "Standard"}
+            ],
+            "serverFarmId": arm_id("Microsoft.Web/serverfarms", "asp-voice"),
+            "vnetRouteAllEnabled": False,
+            "siteConfig": {
+                "numberOfWorkers": 1,
+                "minTlsVersion": "1.2",
+                "scmMinTlsVersion": "1.2",
+                "ftpsState": "AllAllowed",
+                "http20Enabled": False,
+                "alwaysOn": False,
+            },
+            "clientAffinityEnabled": True,
+            "defaultHostName": "web-voice.azurewebsites.net",
+            "httpsOnly": False,
+            "keyVaultReferenceIdentity": "SystemAssigned",
+        },
+    }
+    assert _status("network.appservice.public-access", site) == "fail"
+    assert _status("network.appservice.private-endpoint", site) == "fail"
+    assert _status("identity.appservice.managed-identity", site) == "fail"
+    # its settings were not collected (no --inspect-app-settings): never a pass
+    assert _status("secrets.appservice-settings", site) == "not_assessed"
+    site["identity"] = {"type": "SystemAssigned", "principalId": "p", "tenantId": "t"}
+    site["properties"]["publicNetworkAccess"] = "Disabled"
+    assert _status("identity.appservice.managed-identity", site) == "pass"
+    assert _status("network.appservice.public-access", site) == "pass"
