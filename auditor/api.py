@@ -240,10 +240,6 @@ def not_assessed(message: str, *, observations: Iterable[Observation] = ()) -> V
     return Verdict(Status.NOT_ASSESSED, message, tuple(observations))
 
 
-def judge(ok: bool, pass_message: str, fail_message: str, *, expected: Any = None) -> Verdict:
-    return passed(pass_message, expected=expected) if ok else failed(fail_message, expected=expected)
-
-
 def flag(res: Resource, path: str, *, default: bool, want: bool = True, what: str) -> Verdict:
     """A boolean property that must equal `want`; `default` is ARM's value when it is absent."""
     value = res.get(path, default=default, expect=bool)
@@ -255,7 +251,3 @@ def at_least(value: float, minimum: float, what: str) -> Verdict:
     if value >= minimum:
         return passed(f"{what} is {value}, at least {minimum}", expected=f">= {minimum}")
     return failed(f"{what} is {value}, below {minimum}", expected=f">= {minimum}")
-
-
-def meta_from(fn: Callable[..., Any]) -> dict[str, Any] | None:
-    return getattr(fn, CHECK_ATTRIBUTE, None)

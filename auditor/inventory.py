@@ -7,7 +7,7 @@ into `not_assessed`. That is how missing data is kept from ever passing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from auditor.api import DataError, Resource, subscription_of
@@ -177,9 +177,6 @@ class Inventory:
 
     def types(self) -> list[str]:
         return sorted(self._type_names.values(), key=str.lower)
-
-    def all(self) -> Iterable[Raw]:
-        return self._by_id.values()
 
 
 def _failure_reason(rtype: str, failure: Raw) -> str:
