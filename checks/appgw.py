@@ -4,7 +4,17 @@ its WAF in Prevention mode with a current rule set, TLS 1.2, HTTPS only, probes,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from auditor.checks._waf import (
+    FD_SECURITY_POLICY,
+    FD_WAF_POLICY,
+    WafConfig,
+    front_door_configs,
+    gateway_inline_config,
+    gateway_policy_config,
+    is_front_door,
+    judge_rule_sets,
+    objects,
+)
 
 from auditor.api import (
     Area,
@@ -25,16 +35,12 @@ from auditor.inventory import Context
 GATEWAY = "Microsoft.Network/applicationGateways"
 WAF_POLICY = "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"
 FRONT_DOOR = "Microsoft.Cdn/profiles"
-FD_SECURITY_POLICY = "Microsoft.Cdn/profiles/securityPolicies"
-FD_WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
 APP = "Microsoft.App/containerApps"
 SITE = "Microsoft.Web/sites"
 APIM = "Microsoft.ApiManagement/service"
 WAF_DOC = "https://learn.microsoft.com/azure/web-application-firewall/ag/ag-overview"
 APPGW_DOC = "https://learn.microsoft.com/azure/application-gateway/overview"
 
-#: The oldest managed rule set versions the guide's threat model accepts.
-MINIMUM_RULE_SETS = {"owasp": (3, 2), "microsoft_defaultruleset": (2, 1)}
 #: Predefined TLS policies and the lowest protocol each accepts.
 PREDEFINED_TLS = {
     "appgwsslpolicy20150501": "TLSv1_0",
@@ -45,83 +51,13 @@ PREDEFINED_TLS = {
 }
 
 
-@dataclass(frozen=True)
-class WafConfig:
-    source: str  # the policy's name, or "inline" for the legacy webApplicationFirewallConfiguration
-    enabled: bool
-    mode: str
-    rule_sets: tuple[tuple[str, str], ...]
-    weakened: tuple[str, ...]  # disabled rules and groups, log-only overrides, exclusions
-
-    @property
-    def blocking(self) -> bool:
-        return self.enabled and self.mode.lower() == "prevention"
-
-
-def _objects(value: object, where: str) -> list[dict]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise DataError(f"{where} is not an array of objects")
-    return value
-
-
-def _version(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(p) for p in text.split("."))
-    except ValueError:
-        raise DataError(f"rule set version {text!r} is not a version number") from None
-
-
-def _policy_config(policy: Resource) -> WafConfig:
-    # GET always returns state and mode; without them the policy cannot be judged.
-    state = policy.get("properties.policySettings.state", expect=str)
-    mode = policy.get("properties.policySettings.mode", expect=str)
-    sets = _objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
-    rule_sets, weakened = [], []
-    for entry in sets:
-        rule_sets.append((str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))))
-        for group in _objects(entry.get("ruleGroupOverrides"), "ruleGroupOverrides"):
-            name = str(group.get("ruleGroupName", "?"))
-            rules = _objects(group.get("rules"), f"ruleGroupOverrides {name}.rules")
-            if not rules:  # an override that lists no rule disables the whole group
-                weakened.append(f"group {name} disabled")
-            for rule in rules:
-                # ARM: an override's state defaults to Disabled when not given.
-                if str(rule.get("state", "Disabled")).lower() == "disabled":
-                    weakened.append(f"rule {rule.get('ruleId', '?')} disabled")
-                elif str(rule.get("action", "")).lower() == "log":
-                    weakened.append(f"rule {rule.get('ruleId', '?')} log-only")
-    exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
-    weakened += [f"{len(exclusions)} exclusion(s)"] if exclusions else []
-    return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
-
-
-def _inline_config(gateway: Resource) -> WafConfig:
-    prefix = "properties.webApplicationFirewallConfiguration"
-    enabled = gateway.get(f"{prefix}.enabled", expect=bool)
-    mode = gateway.get(f"{prefix}.firewallMode", default="Detection", expect=str)
-    rule_set = (
-        gateway.get(f"{prefix}.ruleSetType", default="OWASP", expect=str),
-        gateway.get(f"{prefix}.ruleSetVersion", expect=str),
-    )
-    weakened = []
-    for group in _objects(gateway.get(f"{prefix}.disabledRuleGroups", default=[], expect=list), "disabledRuleGroups"):
-        rules = group.get("rules") or []
-        name = group.get("ruleGroupName", "?")
-        weakened.append(f"group {name} disabled" if not rules else f"{len(rules)} rule(s) of {name} disabled")
-    exclusions = gateway.get(f"{prefix}.exclusions", default=[], expect=list)
-    weakened += [f"{len(exclusions)} exclusion(s)"] if exclusions else []
-    return WafConfig("inline", enabled, mode, (rule_set,), tuple(weakened))
-
-
 def _linked_policy_ids(gateway: Resource) -> list[str]:
     """The gateway-wide policy plus per-listener and per-path policies, which override it."""
     ids = [gateway.get("properties.firewallPolicy.id", default="", expect=str)]
-    for listener in _objects(gateway.get("properties.httpListeners", default=[], expect=list), "httpListeners"):
+    for listener in objects(gateway.get("properties.httpListeners", default=[], expect=list), "httpListeners"):
         ids.append(str(((listener.get("properties") or {}).get("firewallPolicy") or {}).get("id", "")))
-    for path_map in _objects(gateway.get("properties.urlPathMaps", default=[], expect=list), "urlPathMaps"):
-        for rule in _objects((path_map.get("properties") or {}).get("pathRules"), "pathRules"):
+    for path_map in objects(gateway.get("properties.urlPathMaps", default=[], expect=list), "urlPathMaps"):
+        for rule in objects((path_map.get("properties") or {}).get("pathRules"), "pathRules"):
             ids.append(str(((rule.get("properties") or {}).get("firewallPolicy") or {}).get("id", "")))
     return [i for i in dict.fromkeys(ids) if i]
 
@@ -139,9 +75,9 @@ def waf_configs(gateway: Resource, ctx: Context) -> list[WafConfig]:
         policies.setdefault(policy.id.lower(), policy)
     if policies:
         gateway.note("wafPolicies", [p.id for p in policies.values()])
-        return [_policy_config(p) for p in policies.values()]
+        return [gateway_policy_config(p) for p in policies.values()]
     if gateway.has("properties.webApplicationFirewallConfiguration"):
-        return [_inline_config(gateway)]
+        return [gateway_inline_config(gateway)]
     return []
 
 
@@ -177,20 +113,14 @@ def waf_prevention(gateway: Resource, ctx: Context) -> Verdict:
     configs = waf_configs(gateway, ctx)
     if not configs:
         return failed("WAF_v2 SKU but no WAF policy is linked", expected="an enabled WAF policy in Prevention")
-    weak = [f"{c.source}: {'enabled' if c.enabled else 'disabled'}, {c.mode}" for c in configs if not c.blocking]
+    weak = [c.describe() for c in configs if not c.blocking]
     if weak:
         return failed(
-            f"a WAF that does not block: {'; '.join(weak)} (attacks are logged, not stopped)",
+            f"a WAF that does not block: {'; '.join(weak)}",
             expected="Enabled, Prevention",
         )
     names = ", ".join(c.source for c in configs)
     return passed(f"every WAF on the gateway ({names}) is enabled in Prevention mode", expected="Enabled, Prevention")
-
-
-def _current(rule_set: tuple[str, str]) -> bool:
-    kind, version = rule_set
-    minimum = MINIMUM_RULE_SETS.get(kind.lower())
-    return minimum is not None and _version(version) >= minimum
 
 
 @check(
@@ -222,23 +152,7 @@ def waf_rule_set(gateway: Resource, ctx: Context) -> Verdict:
     configs = waf_configs(gateway, ctx) if _is_waf_sku(gateway) else []
     if not configs:
         return not_applicable("the gateway has no WAF (reported by appgw.waf-prevention)")
-    stale, weakened = [], []
-    for config in configs:
-        gateway.note(f"{config.source}.managedRuleSets", [f"{t} {v}" for t, v in config.rule_sets])
-        if not any(_current(r) for r in config.rule_sets):
-            found = ", ".join(f"{t} {v}" for t, v in config.rule_sets) or "none"
-            stale.append(f"{config.source} ({found})")
-        weakened += [f"{config.source}: {w}" for w in config.weakened]
-    if stale:
-        return failed(
-            f"no current managed rule set in {'; '.join(stale)}",
-            expected="OWASP >= 3.2 or Microsoft_DefaultRuleSet >= 2.1",
-        )
-    if weakened and not ctx.params["allow_exclusions"]:
-        shown = "; ".join(weakened[:10]) + (f"; and {len(weakened) - 10} more" if len(weakened) > 10 else "")
-        return failed(f"the managed rules are weakened: {shown}", expected="no disabled rules or exclusions")
-    accepted = f" ({len(weakened)} override(s) accepted by allow_exclusions)" if weakened else ""
-    return passed(f"current managed rule sets on every WAF{accepted}", expected="OWASP >= 3.2 or DRS >= 2.1")
+    return judge_rule_sets(gateway, configs, ctx.params["allow_exclusions"])
 
 
 def _http_entry_points(ctx: Context) -> list[str]:
@@ -257,18 +171,13 @@ def _http_entry_points(ctx: Context) -> list[str]:
 
 
 def _front_door_waf(ctx: Context) -> str | None:
+    """A Front Door Premium profile whose every WAF blocks: the guide's equivalent of the gateway."""
     for profile in ctx.resources(FRONT_DOOR):
-        if profile.get("sku.name", default="", expect=str).lower() != "premium_azurefrontdoor":
+        if not is_front_door(profile) or profile.get("sku.name", expect=str).lower() != "premium_azurefrontdoor":
             continue
-        for policy_link in ctx.children(profile, FD_SECURITY_POLICY):
-            waf_id = policy_link.get("properties.parameters.wafPolicy.id", default="", expect=str)
-            waf = ctx.get(waf_id) if waf_id else None
-            if waf is None:
-                continue
-            enabled = waf.get("properties.policySettings.enabledState", default="Disabled", expect=str)
-            mode = waf.get("properties.policySettings.mode", default="Detection", expect=str)
-            if enabled.lower() == "enabled" and mode.lower() == "prevention":
-                return profile.name
+        configs = front_door_configs(profile, ctx)
+        if configs and all(c.blocking for c in configs):
+            return profile.name
     return None
 
 
@@ -348,7 +257,7 @@ def _tls_minimums(gateway: Resource) -> dict[str, str]:
     out: dict[str, str] = {}
     if gateway.has("properties.sslPolicy"):
         out["gateway"] = _policy_minimum(gateway.get("properties.sslPolicy", expect=dict), "sslPolicy")
-    for profile in _objects(gateway.get("properties.sslProfiles", default=[], expect=list), "sslProfiles"):
+    for profile in objects(gateway.get("properties.sslProfiles", default=[], expect=list), "sslProfiles"):
         policy = (profile.get("properties") or {}).get("sslPolicy")
         if isinstance(policy, dict) and policy:
             name = f"sslProfile {profile.get('name', '?')}"
@@ -398,7 +307,7 @@ def _id_tail(value: object) -> str:
 def _named(gateway: Resource, path: str) -> dict[str, dict]:
     """A sub-resource collection as name -> properties."""
     out = {}
-    for item in _objects(gateway.get(path, default=[], expect=list), path):
+    for item in objects(gateway.get(path, default=[], expect=list), path):
         props = item.get("properties") or {}
         if not isinstance(props, dict):
             raise DataError(f"{path}: properties of {item.get('name')!r} is not an object")
@@ -452,7 +361,7 @@ def https_redirect(gateway: Resource, ctx: Context) -> Verdict:
                 path_map = path_maps.get(_id_tail(props.get("urlPathMap")), {})
                 targets = [path_map.get("defaultRedirectConfiguration")] + [
                     (r.get("properties") or {}).get("redirectConfiguration")
-                    for r in _objects(path_map.get("pathRules"), "pathRules")
+                    for r in objects(path_map.get("pathRules"), "pathRules")
                 ]
                 ok = ok and bool(path_map) and all(redirects_to_https(t) for t in targets)
         if not ok:

@@ -1,0 +1,182 @@
+"""WAF policies of Application Gateway and Front Door, read into one shape so that both are held to
+the same bar: enabled, Prevention mode, a current managed rule set, nothing switched off.
+
+The two services spell the same ideas differently: `state` vs `enabledState`, and a Front Door rule
+set carries its own action and exclusions at every level. Each reader below knows one spelling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.api import DataError, Resource, Verdict, failed, passed
+from auditor.inventory import Context
+
+FD_SECURITY_POLICY = "Microsoft.Cdn/profiles/securityPolicies"
+FD_WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+FRONT_DOOR_SKUS = {"standard_azurefrontdoor", "premium_azurefrontdoor"}
+
+#: The oldest managed rule set versions the guide's threat model accepts.
+MINIMUM_RULE_SETS = {"owasp": (3, 2), "microsoft_defaultruleset": (2, 1)}
+CURRENT_RULE_SETS = "OWASP >= 3.2 or Microsoft_DefaultRuleSet >= 2.1"
+#: Managed-rule actions that let a match through.
+NON_BLOCKING_ACTIONS = {"log", "allow"}
+
+
+@dataclass(frozen=True)
+class WafConfig:
+    source: str  # the policy's name, or "inline" for the legacy webApplicationFirewallConfiguration
+    enabled: bool
+    mode: str
+    rule_sets: tuple[tuple[str, str], ...]
+    weakened: tuple[str, ...]  # disabled rules and groups, log-only overrides, exclusions
+
+    @property
+    def blocking(self) -> bool:
+        return self.enabled and self.mode.lower() == "prevention"
+
+    def describe(self) -> str:
+        if not self.enabled:
+            return f"{self.source}: disabled (filters nothing)"
+        if self.mode.lower() == "detection":
+            return f"{self.source}: Detection mode (logs attacks, does not stop them)"
+        return f"{self.source}: mode {self.mode}"
+
+
+def objects(value: object, where: str) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise DataError(f"{where} is not an array of objects")
+    return value
+
+
+def _version(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        raise DataError(f"rule set version {text!r} is not a version number") from None
+
+
+def is_current(rule_set: tuple[str, str]) -> bool:
+    kind, version = rule_set
+    minimum = MINIMUM_RULE_SETS.get(kind.lower())
+    return minimum is not None and _version(version) >= minimum
+
+
+def _exclusions(count: int, where: str) -> list[str]:
+    return [f"{count} exclusion(s) {where}"] if count else []
+
+
+def gateway_policy_config(policy: Resource) -> WafConfig:
+    """An ApplicationGatewayWebApplicationFirewallPolicies resource."""
+    # GET always returns state and mode; without them the policy cannot be judged.
+    state = policy.get("properties.policySettings.state", expect=str)
+    mode = policy.get("properties.policySettings.mode", expect=str)
+    sets = objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
+    rule_sets, weakened = [], []
+    for entry in sets:
+        rule_sets.append((str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))))
+        for group in objects(entry.get("ruleGroupOverrides"), "ruleGroupOverrides"):
+            name = str(group.get("ruleGroupName", "?"))
+            rules = objects(group.get("rules"), f"ruleGroupOverrides {name}.rules")
+            if not rules:  # an override that lists no rule disables the whole group
+                weakened.append(f"group {name} disabled")
+            for rule in rules:
+                # ARM: an override's state defaults to Disabled when not given.
+                if str(rule.get("state", "Disabled")).lower() == "disabled":
+                    weakened.append(f"rule {rule.get('ruleId', '?')} disabled")
+                elif str(rule.get("action", "")).lower() == "log":
+                    weakened.append(f"rule {rule.get('ruleId', '?')} log-only")
+    exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
+    weakened += _exclusions(len(exclusions), "on the policy")
+    return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
+
+
+def gateway_inline_config(gateway: Resource) -> WafConfig:
+    """The legacy webApplicationFirewallConfiguration inside an applicationGateways resource."""
+    prefix = "properties.webApplicationFirewallConfiguration"
+    enabled = gateway.get(f"{prefix}.enabled", expect=bool)
+    mode = gateway.get(f"{prefix}.firewallMode", default="Detection", expect=str)
+    rule_set = (
+        gateway.get(f"{prefix}.ruleSetType", default="OWASP", expect=str),
+        gateway.get(f"{prefix}.ruleSetVersion", expect=str),
+    )
+    weakened = []
+    for group in objects(gateway.get(f"{prefix}.disabledRuleGroups", default=[], expect=list), "disabledRuleGroups"):
+        rules = group.get("rules") or []
+        name = group.get("ruleGroupName", "?")
+        weakened.append(f"group {name} disabled" if not rules else f"{len(rules)} rule(s) of {name} disabled")
+    exclusions = gateway.get(f"{prefix}.exclusions", default=[], expect=list)
+    weakened += _exclusions(len(exclusions), "on the gateway")
+    return WafConfig("inline", enabled, mode, (rule_set,), tuple(weakened))
+
+
+def front_door_policy_config(policy: Resource) -> WafConfig:
+    """A FrontDoorWebApplicationFirewallPolicies resource."""
+    # enabledState defaults to Enabled (documented); mode has no documented default, so it must be read.
+    state = policy.get("properties.policySettings.enabledState", default="Enabled", expect=str)
+    mode = policy.get("properties.policySettings.mode", expect=str)
+    sets = objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
+    rule_sets, weakened = [], []
+    for entry in sets:
+        kind, version = str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))
+        rule_sets.append((kind, version))
+        if str(entry.get("ruleSetAction", "")).lower() in NON_BLOCKING_ACTIONS:
+            weakened.append(f"{kind} {version} action {entry['ruleSetAction']}")
+        weakened += _exclusions(len(objects(entry.get("exclusions"), "exclusions")), f"on {kind}")
+        for group in objects(entry.get("ruleGroupOverrides"), "ruleGroupOverrides"):
+            name = str(group.get("ruleGroupName", "?"))
+            rules = objects(group.get("rules"), f"ruleGroupOverrides {name}.rules")
+            weakened += _exclusions(len(objects(group.get("exclusions"), "exclusions")), f"on group {name}")
+            if not rules and not group.get("exclusions"):  # an override that lists no rule disables the group
+                weakened.append(f"group {name} disabled")
+            for rule in rules:
+                rule_id = rule.get("ruleId", "?")
+                # ARM: an override's enabledState defaults to Disabled when not given.
+                if str(rule.get("enabledState", "Disabled")).lower() == "disabled":
+                    weakened.append(f"rule {rule_id} disabled")
+                elif str(rule.get("action", "")).lower() in NON_BLOCKING_ACTIONS:
+                    weakened.append(f"rule {rule_id} action {rule['action']}")
+                weakened += _exclusions(len(objects(rule.get("exclusions"), "exclusions")), f"on rule {rule_id}")
+    exceptions = objects(policy.get("properties.managedRules.exceptionsList.exceptions", default=[], expect=list),
+                         "exceptionsList.exceptions")
+    weakened += [f"{len(exceptions)} exception(s) on the policy"] if exceptions else []
+    return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
+
+
+def is_front_door(profile: Resource) -> bool:
+    """Microsoft.Cdn/profiles holds classic CDN profiles too; only the Front Door SKUs have a WAF."""
+    return profile.get("sku.name", default="", expect=str).lower() in FRONT_DOOR_SKUS
+
+
+def front_door_configs(profile: Resource, ctx: Context) -> list[WafConfig]:
+    """The WAF policies a Front Door profile's security policies attach to its domains."""
+    configs = []
+    for link in ctx.children(profile, FD_SECURITY_POLICY):
+        if link.get("properties.parameters.type", default="", expect=str).lower() != "webapplicationfirewall":
+            continue
+        waf_id = link.get("properties.parameters.wafPolicy.id", expect=str)
+        waf = ctx.get(waf_id)
+        if waf is None:
+            raise DataError(f"the WAF policy {waf_id} of security policy {link.name} is not in the snapshot")
+        configs.append(front_door_policy_config(waf))
+    profile.note("wafPolicies", [c.source for c in configs])
+    return configs
+
+
+def judge_rule_sets(owner: Resource, configs: list[WafConfig], allow_exclusions: bool) -> Verdict:
+    stale, weakened = [], []
+    for config in configs:
+        owner.note(f"{config.source}.managedRuleSets", [f"{t} {v}" for t, v in config.rule_sets])
+        if not any(is_current(r) for r in config.rule_sets):
+            found = ", ".join(f"{t} {v}" for t, v in config.rule_sets) or "none"
+            stale.append(f"{config.source} ({found})")
+        weakened += [f"{config.source}: {w}" for w in config.weakened]
+    if stale:
+        return failed(f"no current managed rule set in {'; '.join(stale)}", expected=CURRENT_RULE_SETS)
+    if weakened and not allow_exclusions:
+        shown = "; ".join(weakened[:10]) + (f"; and {len(weakened) - 10} more" if len(weakened) > 10 else "")
+        return failed(f"the managed rules are weakened: {shown}", expected="no disabled rules or exclusions")
+    accepted = f" ({len(weakened)} override(s) accepted by allow_exclusions)" if weakened else ""
+    return passed(f"current managed rule sets on every WAF{accepted}", expected=CURRENT_RULE_SETS)
