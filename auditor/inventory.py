@@ -158,7 +158,13 @@ class Inventory:
                     index.setdefault(parent.lower(), []).append(raw)
             self._children = index
         wanted = rtype.lower()
-        return [r for r in self._children.get(parent_id.lower(), []) if r["type"].lower() == wanted]
+        # Some list responses spell a child's type differently from its id (Service Bus answers
+        # "Namespaces/NetworkRuleSet" for .../networkrulesets/default), so the id decides too.
+        return [
+            r
+            for r in self._children.get(parent_id.lower(), [])
+            if r["type"].lower() == wanted or type_of_id(r["id"]).lower() == wanted
+        ]
 
     def referencing(self, target_id: str, rtype: str) -> list[Raw]:
         """Resources of `rtype` (in any subscription) whose properties mention `target_id`."""

@@ -5,8 +5,9 @@ Public access is judged from `publicNetworkAccess`, whose ARM default when absen
 every service listed here (older api-versions of Azure Managed Redis and Communication Services
 do not have the property at all, and their endpoints are public). Where the service has a network
 ACL on the resource itself, a default-deny ACL also counts as restricted; the evidence says which.
-Service Bus, Event Hubs and Redis keep their firewall in child resources, so for them only
-`publicNetworkAccess` counts.
+Service Bus and Event Hubs keep their firewall in a child resource (networkRuleSets/default),
+which is read as well. Redis keeps firewall rules as child resources too, but they only allow
+ranges and cannot deny by default, so for Redis only `publicNetworkAccess` counts.
 """
 
 from __future__ import annotations
@@ -59,6 +60,31 @@ def signalr_acl(res: Resource) -> str | None:
     return None if allowed else "networkACLs deny every public request type"
 
 
+def messaging_rule_set(namespace: Resource, rule_set: Resource) -> str | None:
+    """A Service Bus or Event Hubs networkRuleSets/default. Deny with no IP or VNet rule admits
+    everyone (the service documents this), and so does a rule for the whole IPv4 space. What it
+    read is noted on the namespace, whose finding carries the evidence."""
+    where = f"networkRuleSets/{rule_set.name}"
+    pna = rule_set.get("properties.publicNetworkAccess", default="Enabled", expect=str)
+    action = rule_set.get("properties.defaultAction", default="Allow", expect=str)
+    ip_rules = rule_set.get("properties.ipRules", default=[], expect=list)
+    subnets = rule_set.get("properties.virtualNetworkRules", default=[], expect=list)
+    masks = [rule.get("ipMask") if isinstance(rule, dict) else None for rule in ip_rules]
+    if not all(isinstance(m, str) for m in masks):
+        raise DataError(f"{where}: an ipRules entry has no ipMask string")
+    namespace.note(
+        where,
+        {"publicNetworkAccess": pna, "defaultAction": action, "ipRules": masks, "virtualNetworkRules": len(subnets)},
+    )
+    if pna.lower() in CLOSED:
+        return f"{where} publicNetworkAccess is {pna}"
+    if action.lower() != "deny" or not (masks or subnets):
+        return None
+    if any(m.strip() in ("0.0.0.0/0", "0.0.0.0") for m in masks):
+        return None
+    return f"{where} denies by default and admits {len(masks)} IP range(s) and {len(subnets)} subnet(s)"
+
+
 @dataclass(frozen=True)
 class Service:
     key: str
@@ -71,6 +97,8 @@ class Service:
     # A second switch that makes the service private without a private endpoint: API Management
     # injected into a VNet in Internal mode (private endpoints are not supported in that mode).
     private_mode: tuple[str, str] | None = None
+    # A child resource that holds the service's firewall, judged by `messaging_rule_set`.
+    rule_set: str | None = None
 
 
 SERVICES: tuple[Service, ...] = (
@@ -180,6 +208,7 @@ SERVICES: tuple[Service, ...] = (
         "--public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/service-bus-messaging/private-link-service",
+        rule_set="Microsoft.ServiceBus/namespaces/networkRuleSets",
     ),
     Service(
         "eventhubs",
@@ -188,6 +217,7 @@ SERVICES: tuple[Service, ...] = (
         "az eventhubs namespace update --name {name} --resource-group {resourceGroup} --public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/event-hubs/private-link-service",
+        rule_set="Microsoft.EventHub/namespaces/networkRuleSets",
     ),
     Service(
         "signalr",
@@ -209,14 +239,25 @@ def _private_mode(res: Resource, service: Service) -> str | None:
     return f"{path.rsplit('.', 1)[-1]} is {mode}" if mode.lower() == private_value else None
 
 
-def public_access_verdict(res: Resource, service: Service) -> Verdict:
+def _restriction(res: Resource, service: Service, ctx: Context) -> str | None:
+    if service.acl is not None:
+        return service.acl(res)
+    if service.rule_set is not None:
+        for rule_set in ctx.children(res, service.rule_set):
+            found = messaging_rule_set(res, rule_set)
+            if found:
+                return found
+    return None
+
+
+def public_access_verdict(res: Resource, service: Service, ctx: Context) -> Verdict:
     pna = res.get("properties.publicNetworkAccess", default="Enabled", expect=str)
     if pna.lower() in CLOSED:
         return passed(f"publicNetworkAccess is {pna}", expected="Disabled")
     private = _private_mode(res, service)
     if private:
         return passed(f"the gateway is private to the VNet ({private})", expected="Disabled or an internal VNet")
-    restriction = service.acl(res) if service.acl is not None else None
+    restriction = _restriction(res, service, ctx)
     if restriction:
         return passed(
             f"publicNetworkAccess is {pna}, restricted by its network ACL ({restriction})",
@@ -291,6 +332,7 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         area=Area.NETWORK,
         checklist="private-endpoints",
         types=[service.rtype],
+        reads=[service.rule_set] if service.rule_set else [],
         rationale=(
             f"The guide puts every data-plane service inside the private network. A {service.label} with "
             "public network access answers anyone on the internet who holds (or guesses) a key or token, and "
@@ -304,7 +346,7 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         refs=[service.ref],
     )
     def public_access(res: Resource, ctx: Context) -> Verdict:
-        return public_access_verdict(res, service)
+        return public_access_verdict(res, service, ctx)
 
     public_access.__name__ = f"public_access_{service.key.replace('-', '_')}"
     return public_access

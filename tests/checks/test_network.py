@@ -423,3 +423,77 @@ def test_private_endpoint_example_shape():
     )
     finding = only("network.keyvault.private-endpoint", [vault, endpoint])
     assert finding.status.value == "pass" and "testPe" in finding.evidence["message"]
+
+
+# Service Bus and Event Hubs keep their firewall in networkRuleSets/default. The list responses of
+# servicebus/.../2022-10-01-preview/examples/NameSpaces/VirtualNetworkRule/SBNetworkRuleSetList.json
+# (and Event Hubs' equivalent) spell the child's type in the singular: ".../Namespaces/NetworkRuleSet".
+MESSAGING = [s for s in SERVICES if s.rule_set]
+
+
+def rule_set(service, *, action="Deny", ip_masks=("203.0.113.10",), subnets=1, **extra):
+    namespace, _ = service.rtype.split("/")
+    props = {
+        "defaultAction": action,
+        "virtualNetworkRules": [
+            {"subnet": {"id": arm_id("Microsoft.Network/virtualNetworks/subnets", "vnet", f"s{i}")},
+             "ignoreMissingVnetServiceEndpoint": False}
+            for i in range(subnets)
+        ],
+        "ipRules": [{"ipMask": mask, "action": "Allow"} for mask in ip_masks],
+        **extra,
+    }
+    return {
+        "id": arm_id(f"{service.rtype}/networkRuleSets", "ns", "default").replace("networkRuleSets", "networkrulesets"),
+        "name": "default",
+        "type": f"{namespace}/Namespaces/NetworkRuleSet",
+        "properties": props,
+    }
+
+
+def namespace_verdict(service, *rule_sets, **kwargs):
+    finding = only(f"network.{service.key}.public-access", [service_resource(service, "ns"), *rule_sets], **kwargs)
+    return finding
+
+
+@pytest.mark.parametrize("service", MESSAGING, ids=lambda s: s.key)
+def test_messaging_deny_rule_set_with_rules_restricts_public_access(service):
+    finding = namespace_verdict(service, rule_set(service))
+    assert finding.status.value == "pass"
+    assert "admits 1 IP range(s) and 1 subnet(s)" in finding.evidence["message"]
+    read = {o["path"]: o["observed"] for o in finding.evidence["observations"]}
+    assert read["networkRuleSets/default"]["defaultAction"] == "Deny"
+
+
+@pytest.mark.parametrize("service", MESSAGING, ids=lambda s: s.key)
+@pytest.mark.parametrize(
+    "weak",
+    [
+        {"action": "Allow"},
+        {"ip_masks": (), "subnets": 0},  # Deny with no rule admits everyone
+        {"ip_masks": ("0.0.0.0/0",), "subnets": 0},
+    ],
+    ids=["allow", "deny-without-rules", "whole-internet"],
+)
+def test_messaging_rule_sets_that_restrict_nothing_fail(service, weak):
+    assert namespace_verdict(service, rule_set(service, **weak)).status.value == "fail"
+
+
+@pytest.mark.parametrize("service", MESSAGING, ids=lambda s: s.key)
+def test_messaging_rule_set_closing_public_access_passes(service):
+    closed = rule_set(service, action="Allow", ip_masks=(), subnets=0, publicNetworkAccess="Disabled")
+    assert namespace_verdict(service, closed).status.value == "pass"
+
+
+@pytest.mark.parametrize("service", MESSAGING, ids=lambda s: s.key)
+def test_messaging_rule_sets_not_collected_is_not_assessed(service):
+    finding = namespace_verdict(service, collected=[service.rtype])
+    assert finding.status.value == "not_assessed"
+    assert "networkrulesets" in finding.evidence["message"].lower()
+
+
+@pytest.mark.parametrize("service", MESSAGING, ids=lambda s: s.key)
+def test_messaging_rule_set_with_odd_ip_rules_is_not_assessed(service):
+    odd = rule_set(service)
+    odd["properties"]["ipRules"] = [{"action": "Allow"}]
+    assert namespace_verdict(service, odd).status.value == "not_assessed"

@@ -17,7 +17,7 @@ from auditor.inventory import Inventory
 from auditor.model import InputError
 from auditor.snapshot import load
 from auditor.testing.fake_arm import FakeArm, Fault
-from tests.collect.conftest import CHECKS, NEEDED, document, needed_ids, run, subscriptions_of
+from tests.collect.conftest import CHECKS, NEEDED, document, listed_type, needed_ids, run, subscriptions_of
 from tests.conftest import FIXTURES
 
 
@@ -47,7 +47,7 @@ def test_collect_gives_back_the_snapshot(name):
     counted = {(c["subscriptionId"], c["type"].lower()): c["count"] for c in snap.coverage if c["collected"]}
     for sub in subscriptions_of(doc):
         for rtype in make_plan(NEEDED).types:
-            expected = sum(1 for r in doc["resources"] if r["type"].lower() == rtype.lower())
+            expected = sum(1 for r in doc["resources"] if listed_type(r).lower() == rtype.lower())
             assert counted[(sub, rtype.lower())] == expected, rtype
 
 
