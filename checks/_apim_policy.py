@@ -3,7 +3,8 @@
 The effective inbound policy of an operation is built from the most specific scope outwards:
 operation, API, product, global. Each scope's `<base/>` pulls in the next one; a scope whose
 inbound section has no `<base/>` cuts off everything above it. A scope with no policy document
-behaves as `<inbound><base/></inbound>`.
+behaves as `<inbound><base/></inbound>`. A policy under `<choose>` applies to every request only
+when each `<when>` and an `<otherwise>` hold one (`always_applied`).
 """
 
 from __future__ import annotations
@@ -122,9 +123,20 @@ def _walk(elements: list[ET.Element]) -> Iterator[ET.Element]:
         yield from _walk(list(element))
 
 
-def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None]) -> list[Found]:
-    """Every inbound policy element that applies, with the scope it came from, most specific first."""
-    found: list[Found] = []
+@dataclass(frozen=True)
+class Section:
+    """The inbound policy elements one scope contributes, fragments expanded, as written."""
+
+    scope: str
+    elements: list[ET.Element]
+
+    def found(self) -> list[Found]:
+        return [Found(self.scope, e) for e in _walk(self.elements) if e.tag != "base"]
+
+
+def effective_sections(chain: list[Scope], fragment: Callable[[str], str | None]) -> list[Section]:
+    """The inbound sections that apply to a request, most specific scope first."""
+    sections: list[Section] = []
     for scope in chain:
         if scope.xml is None:
             continue
@@ -133,8 +145,41 @@ def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None])
         if inbound is None:
             continue  # a document without an inbound section keeps inheriting
         elements = expand_fragments(inbound, fragment, scope.label)
-        has_base = any(e.tag == "base" for e in _walk(elements))
-        found.extend(Found(scope.label, e) for e in _walk(elements) if e.tag != "base")
-        if not has_base:
+        sections.append(Section(scope.label, elements))
+        if not any(e.tag == "base" for e in _walk(elements)):
             break
-    return found
+    return sections
+
+
+def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None]) -> list[Found]:
+    """Every inbound policy element that applies, with the scope it came from, most specific first."""
+    return [found for section in effective_sections(chain, fragment) for found in section.found()]
+
+
+def _always(elements: list[ET.Element], wanted: set[str]) -> ET.Element | None:
+    """An element of `wanted` that every request passing through `elements` meets. Inside <choose>
+    that takes one in every <when> and an <otherwise>; other containers (retry, wait,
+    limit-concurrency) run their children."""
+    for element in elements:
+        if element.tag in wanted:
+            return element
+        if element.tag == "choose":
+            branches = [b for b in element if b.tag in ("when", "otherwise")]
+            if any(b.tag == "otherwise" for b in branches):
+                hits = [_always(list(b), wanted) for b in branches]
+                if all(hit is not None for hit in hits):
+                    return hits[0]
+        elif len(element):
+            hit = _always(list(element), wanted)
+            if hit is not None:
+                return hit
+    return None
+
+
+def always_applied(sections: list[Section], wanted: set[str]) -> Found | None:
+    """The first element of `wanted` that applies to every request, whatever the conditions."""
+    for section in sections:
+        hit = _always(section.elements, wanted)
+        if hit is not None:
+            return Found(section.scope, hit)
+    return None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
-from auditor.checks._apim_policy import Found, Scope, effective_inbound, policy_text
+from auditor.checks._apim_policy import Found, Scope, Section, always_applied, effective_sections, policy_text
 
 from auditor.api import (
     Area,
@@ -121,9 +121,14 @@ def _chains(api: Resource, ctx: Context) -> list[tuple[str, list[Scope]]]:
     ]
 
 
-def _effective(api: Resource, ctx: Context) -> list[tuple[str, list[Found]]]:
+def _effective(api: Resource, ctx: Context) -> list[tuple[str, list[Section]]]:
+    """Per request path, the inbound sections that apply to it."""
     lookup = _fragment_lookup(_service_of(api, ctx), ctx)
-    return [(path, effective_inbound(chain, lookup)) for path, chain in _chains(api, ctx)]
+    return [(path, effective_sections(chain, lookup)) for path, chain in _chains(api, ctx)]
+
+
+def _found(sections: list[Section]) -> list[Found]:
+    return [found for section in sections for found in section.found()]
 
 
 def _describe_limit(found: Found, api: Resource, ctx: Context) -> str:
@@ -167,7 +172,8 @@ def _is_current(api: Resource) -> bool:
         "Without rate-limit, rate-limit-by-key, quota or quota-by-key on every path to an API, one client (or "
         "one bug) can exhaust the Azure OpenAI and Speech quotas of every caller and run up the bill. The guide "
         "puts API Management with rate limiting in front of the AI services. golive follows <base/> "
-        "inheritance from operation to API to product to global scope."
+        "inheritance from operation to API to product to global scope, and counts a limit inside <choose> only "
+        "when every branch, <otherwise> included, has one."
     ),
     remediation=Remediation(
         text="Add rate-limit-by-key (per subscription or caller IP) at product or API scope, and keep <base/> in "
@@ -185,17 +191,23 @@ def _is_current(api: Resource) -> bool:
 def rate_limit(api: Resource, ctx: Context) -> Verdict:
     if not _is_current(api):
         return not_applicable("a non-current API revision")
-    uncovered, sources = [], set()
-    for path, found in _effective(api, ctx):
-        limits = [f for f in found if f.element.tag in RATE_LIMITS]
-        if limits:
-            sources.add(_describe_limit(limits[0], api, ctx))
-        else:
-            uncovered.append(path)
+    uncovered, conditional, sources = [], [], set()
+    for path, sections in _effective(api, ctx):
+        limit = always_applied(sections, RATE_LIMITS)
+        if limit is not None:
+            sources.add(_describe_limit(limit, api, ctx))
+            continue
+        uncovered.append(path)
+        conditional += [f"{f.element.tag} at {f.scope}" for f in _found(sections) if f.element.tag in RATE_LIMITS]
     api.note("rateLimits", sorted(sources))
+    if conditional:
+        # A limit inside <choose> without one in every branch and an <otherwise> lets some requests through.
+        api.note("conditionalRateLimits", sorted(set(conditional)))
     if uncovered:
+        only_sometimes = " (limits exist only under <choose> conditions that not every request meets)"
         return failed(
-            f"no rate limit or quota on {len(uncovered)} path(s): {', '.join(uncovered[:5])}",
+            f"no rate limit or quota on {len(uncovered)} path(s): {', '.join(uncovered[:5])}"
+            + (only_sometimes if conditional else ""),
             expected="rate-limit, rate-limit-by-key, quota or quota-by-key on every path",
         )
     return passed(f"rate limited: {'; '.join(sorted(sources))}", expected="a rate limit on every path")
@@ -208,8 +220,8 @@ def _ai_backend(api: Resource, ctx: Context) -> str | None:
         return url
     service = _service_of(api, ctx)
     backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
-    for _, found in _effective(api, ctx):
-        for item in found:
+    for _, sections in _effective(api, ctx):
+        for item in _found(sections):
             if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
                 backend = backends.get(item.element.get("backend-id", "").lower())
                 if backend is None:
@@ -282,11 +294,10 @@ def token_limit(api: Resource, ctx: Context) -> Verdict:
         return not_applicable("the API's backend is not an Azure OpenAI or AI Foundry model endpoint")
     api.note("aiBackend", backend)
     missing = []
-    for path, found in _effective(api, ctx):
-        tags = {f.element.tag for f in found}
-        if not tags & TOKEN_LIMITS:
+    for path, sections in _effective(api, ctx):
+        if always_applied(sections, TOKEN_LIMITS) is None:
             missing.append(f"token limit on {path}")
-        if not tags & TOKEN_METRICS:
+        if always_applied(sections, TOKEN_METRICS) is None:
             missing.append(f"token metric on {path}")
     if missing:
         return failed(f"missing: {', '.join(missing[:6])}", expected="a token limit and a token metric on every path")
@@ -318,7 +329,7 @@ def ai_caching(api: Resource, ctx: Context) -> Verdict:
         return not_applicable("a non-current API revision")
     if _ai_backend(api, ctx) is None:
         return not_applicable("the API's backend is not Azure OpenAI or AI Services")
-    cached = {f.element.tag for _, found in _effective(api, ctx) for f in found} & CACHES
+    cached = {f.element.tag for _, sections in _effective(api, ctx) for f in _found(sections)} & CACHES
     if cached:
         return passed(f"caching with {', '.join(sorted(cached))}", expected="a cache lookup")
     return failed("no cache lookup on this AI API", expected="cache-lookup or a semantic cache lookup")

@@ -320,3 +320,39 @@ def test_tls_protocol_edge_cases(apim, created, custom, expected):
     else:
         service["properties"]["createdAtUtc"] = created
     assert verdicts("apim.tls-protocols", apim) == {"apim-voice-prod": expected}
+
+
+def test_a_rate_limit_under_a_condition_does_not_cover_the_api(apim):
+    # The hardened product limits (a rate limit and a quota), moved under a <choose> that only some
+    # requests meet.
+    product = "products/voice-agent/policies/policy"
+    xml = by_suffix(apim, product)["properties"]["value"]
+    start = xml.index("<rate-limit-by-key")
+    end = xml.index("/>", xml.index("<quota-by-key")) + 2
+    limits = xml[start:end]
+    guarded = f'<choose><when condition="@(context.Request.Method == &quot;POST&quot;)">{limits}</when></choose>'
+    set_policy(apim, product, xml[:start] + guarded + xml[end:])
+    finding = next(f for f in verdicts_findings("apim.rate-limit", apim) if f.resource_name == "speech")
+    assert finding.status.value == "fail"
+    assert "only under <choose> conditions" in finding.evidence["message"]
+    observed = {o["path"]: o["observed"] for o in finding.evidence["observations"]}
+    assert observed["conditionalRateLimits"] == [
+        "quota-by-key at product voice-agent",
+        "rate-limit-by-key at product voice-agent",
+    ]
+    # With a limit in an <otherwise> as well, every request meets one.
+    covered = f'<choose><when condition="@(true)">{limits}</when><otherwise>{limits}</otherwise></choose>'
+    set_policy(apim, product, xml[:start] + covered + xml[end:])
+    assert verdicts("apim.rate-limit", apim)["speech"] == "pass"
+
+
+def test_a_token_limit_under_a_condition_does_not_count(apim):
+    policy = "apis/openai/policies/policy"
+    xml = by_suffix(apim, policy)["properties"]["value"]
+    start = xml.index("<azure-openai-token-limit")
+    end = xml.index("/>", start) + 2
+    guarded = f'<choose><when condition="@(context.Request.Headers.ContainsKey(&quot;x-batch&quot;))">' \
+              f"{xml[start:end]}</when></choose>"
+    set_policy(apim, policy, xml[:start] + guarded + xml[end:])
+    finding = next(f for f in verdicts_findings("apim.token-limit", apim) if f.resource_name == "openai")
+    assert finding.status.value == "fail" and "token limit on" in finding.evidence["message"]

@@ -1,7 +1,7 @@
 """Policy XML parsing, fragment expansion and <base/> inheritance (checks/_apim_policy.py)."""
 
 import pytest
-from auditor.checks._apim_policy import Scope, effective_inbound, parse, policy_text
+from auditor.checks._apim_policy import Scope, always_applied, effective_inbound, effective_sections, parse, policy_text
 
 from auditor.api import DataError
 
@@ -147,3 +147,48 @@ def test_policy_text_refuses_links_and_non_text():
         policy_text("https://contoso.blob.core.windows.net/policy.xml", "rawxml-link", "p")
     with pytest.raises(DataError, match="no XML"):
         policy_text({"inbound": []}, "rawxml", "p")
+
+
+# --- limits under <choose>: only what every request meets counts ---------------------------------
+
+LIMITS = {"rate-limit", "rate-limit-by-key", "quota", "quota-by-key"}
+LIMIT = '<rate-limit-by-key calls="10" renewal-period="60" counter-key="@(context.Subscription.Id)" />'
+QUOTA = '<quota calls="1000" renewal-period="3600" />'
+
+
+def always(inbound: str) -> str | None:
+    sections = effective_sections([Scope("api", doc(inbound))], NO_FRAGMENTS)
+    hit = always_applied(sections, LIMITS)
+    return None if hit is None else hit.element.tag
+
+
+@pytest.mark.parametrize(
+    ("inbound", "expected"),
+    [
+        (LIMIT, "rate-limit-by-key"),
+        (f'<choose><when condition="@(true)">{LIMIT}</when></choose>', None),
+        (f'<choose><when condition="@(true)">{LIMIT}</when><otherwise /></choose>', None),
+        (f'<choose><when condition="@(true)">{LIMIT}</when><otherwise>{QUOTA}</otherwise></choose>',
+         "rate-limit-by-key"),
+        (f'<choose><when condition="@(true)">{LIMIT}</when><when condition="@(false)"><set-header name="a" '
+         f'exists-action="override"><value>b</value></set-header></when><otherwise>{QUOTA}</otherwise></choose>',
+         None),
+        (f'<choose><when condition="@(true)"><choose><when condition="@(1 > 0)">{LIMIT}</when>'
+         f"<otherwise>{QUOTA}</otherwise></choose></when><otherwise>{LIMIT}</otherwise></choose>",
+         "rate-limit-by-key"),
+        (f'<limit-concurrency key="@(context.Request.IpAddress)" max-count="5">{QUOTA}</limit-concurrency>', "quota"),
+        (f'<choose><when condition="@(true)">{LIMIT}</when></choose>{QUOTA}', "quota"),
+    ],
+    ids=["plain", "when-only", "empty-otherwise", "every-branch", "one-branch-bare", "nested", "container", "after"],
+)
+def test_a_limit_counts_only_when_every_request_meets_it(inbound, expected):
+    assert always(inbound) == expected
+
+
+def test_a_conditional_limit_falls_through_to_an_unconditional_one_in_a_base_scope():
+    chain = [
+        Scope("api", doc(f'<base /><choose><when condition="@(true)">{LIMIT}</when></choose>')),
+        Scope("product", doc(QUOTA)),
+    ]
+    hit = always_applied(effective_sections(chain, NO_FRAGMENTS), LIMITS)
+    assert hit is not None and (hit.scope, hit.element.tag) == ("product", "quota")
