@@ -29,7 +29,7 @@ Exit codes:
   0  no failure at or above --fail-on
   1  failures at or above --fail-on
   2  usage or input error (bad file, config, option)
-  3  with --strict: the audit was incomplete (not_assessed or error findings)
+  3  with --strict: the audit was incomplete (not_assessed or error findings, or nothing judged)
   130  interrupted (Ctrl-C); no report or snapshot is left half-written
 """
 
@@ -106,7 +106,7 @@ def _demo_path() -> str:
 @click.option("--baseline", metavar="FILE", help="A previous JSON report: mark findings new, unchanged or fixed.")
 @click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only for new failures.")
 @click.option("--sarif-include-not-assessed", is_flag=True, help="Add not_assessed findings to SARIF as notes.")
-@click.option("--strict", is_flag=True, help="Exit 3 when any finding is not_assessed or error.")
+@click.option("--strict", is_flag=True, help="Exit 3 when any finding is not_assessed or error, or nothing was judged.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", count=True, help="List every failure and not-assessed finding.")
 def audit(
@@ -174,7 +174,10 @@ def audit(
     written, notes = _write_reports(report, names, output_dir, options)
     if not quiet:
         _print_summary(report, written, notes, output_dir == "-", verbose, threshold)
-    sys.exit(exit_code(report, threshold, strict, only_new=fail_on_new))
+    code = exit_code(report, threshold, strict, only_new=fail_on_new)
+    if code == EXIT_INCOMPLETE and not judged_anything(report):
+        click.echo("golive: --strict: nothing was judged (no resource any check reads was found)", err=True)
+    sys.exit(code)
 
 
 def _print_summary(
@@ -197,9 +200,15 @@ def exit_code(report: dict[str, Any], fail_on: str, strict: bool, only_new: bool
     if blocking:
         return EXIT_FAILURES
     counts = report["summary"]["byStatus"]
-    if strict and (counts["not_assessed"] or counts["error"]):
+    if strict and (counts["not_assessed"] or counts["error"] or not judged_anything(report)):
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def judged_anything(report: dict[str, Any]) -> bool:
+    """Whether any finding is a verdict on data that was there: a pass, a fail or a waived fail."""
+    counts = report["summary"]["byStatus"]
+    return bool(counts.get("pass") or counts.get("fail") or counts.get("waived"))
 
 
 def _write_reports(

@@ -268,3 +268,13 @@ def test_usage_errors_exit_2(tmp_path):
         run = golive(*args, cwd=tmp_path)
         assert run.code == 2 and "Traceback" not in run.err, args
     assert list(tmp_path.iterdir()) == []
+
+
+def test_strict_exits_3_when_nothing_was_judged(tmp_path):
+    path = tmp_path / "empty.json"
+    path.write_text("[]")
+    strict, report = audit_report(tmp_path / "out", "--snapshot", str(path), "--strict")
+    assert report["summary"]["byStatus"]["pass"] == report["summary"]["byStatus"]["fail"] == 0
+    assert strict.code == 3 and "nothing was judged" in strict.err
+    lenient, _ = audit_report(tmp_path / "out", "--snapshot", str(path))
+    assert lenient.code == 0
