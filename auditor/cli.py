@@ -147,7 +147,7 @@ def audit(
     if wants_live(live):
         from auditor.collect.command import run_collection
 
-        snap = run_collection(live, [Path(d) for d in checks_dirs], only, skip, quiet)
+        snap = run_collection(live, [Path(d) for d in checks_dirs], only, skip, quiet, config)
         snap.source = "live: " + ", ".join(s["subscriptionId"] for s in snap.scope["subscriptions"])
         if save_snapshot:
             snapshot.save(snap, save_snapshot)

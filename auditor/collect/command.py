@@ -9,9 +9,12 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from auditor.config import Config
 
 CLOUD_NAMES = ["AzureCloud", "AzureUSGovernment", "AzureChinaCloud"]
 
@@ -51,18 +54,25 @@ def wants_live(params: dict[str, Any]) -> bool:
 
 
 def run_collection(
-    params: dict[str, Any], checks_dirs: list[Path], only: tuple[str, ...], skip: tuple[str, ...], quiet: bool
+    params: dict[str, Any],
+    checks_dirs: list[Path],
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    quiet: bool,
+    config: Config | None = None,
 ) -> Any:
-    """Collect what the selected checks need; returns the snapshot."""
+    """Collect what the selected checks need (less what `config` disables); returns the snapshot."""
     from auditor.audit import load_catalogue, select
     from auditor.collect.auth import Target
     from auditor.collect.collector import Options, collect
     from auditor.collect.plan import DIAGNOSTIC_SETTINGS, make_plan
+    from auditor.config import resolve_checks
 
     if params.get("ca_bundle") and not Path(params["ca_bundle"]).is_file():
         raise click.BadParameter(f"{params['ca_bundle']}: no such file", param_hint="--ca-bundle")
     catalogue = load_catalogue(checks_dirs)
-    checks = select(catalogue.checks, only, skip, set())
+    disabled = resolve_checks(config, catalogue.by_id())[2] if config is not None else set()
+    checks = select(catalogue.checks, only, skip, disabled)
     needed = {t for c in checks for t in c.meta.needs}
     diag_targets = {t for c in checks if DIAGNOSTIC_SETTINGS in c.meta.reads for t in c.meta.types}
     options = Options(

@@ -154,3 +154,18 @@ def test_reader_role_grants_exactly_what_the_catalogue_reads():
     assert sorted(a.lower() for a in role["Actions"]) == sorted(a.lower() for a in expected)
     assert all(a.endswith("/read") for a in role["Actions"])
     assert role["DataActions"] == [] and not any("list" in a.lower() for a in role["Actions"])
+
+
+def test_a_live_audit_does_not_read_what_only_disabled_checks_need(tmp_path):
+    doc = document("demo")
+    config = tmp_path / "golive.toml"
+    config.write_text('[checks."cost.budget"]\nenabled = false\n')
+    args = [arg for sub in subscriptions_of(doc) for arg in ("--subscription", sub)]
+    with FakeArm(doc) as arm:
+        run = golive("audit", *args, "--arm-endpoint", arm.url, "--ca-bundle", arm.ca_bundle,
+                     "--config", str(config), "-o", str(tmp_path / "out"), "-q", env=ENV)
+        paths = [e.path.lower() for e in arm.log]
+    assert run.code == 1, run.err  # the demo still fails, on everything else
+    assert paths and not any("microsoft.consumption/budgets" in p for p in paths)
+    report = json.loads((tmp_path / "out" / "golive-report.json").read_text())
+    assert "cost.budget" not in {c["id"] for c in report["checks"]}
