@@ -165,6 +165,15 @@ def front_door_configs(profile: Resource, ctx: Context) -> list[WafConfig]:
     return configs
 
 
+def judge_blocking(configs: list[WafConfig], owner: str) -> Verdict:
+    """Given at least one WAF config: pass only when every one blocks."""
+    weak = [c.describe() for c in configs if not c.blocking]
+    if weak:
+        return failed(f"a WAF that does not block: {'; '.join(weak)}", expected="Enabled, Prevention")
+    names = ", ".join(c.source for c in configs)
+    return passed(f"every WAF on the {owner} ({names}) is enabled in Prevention mode", expected="Enabled, Prevention")
+
+
 def judge_rule_sets(owner: Resource, configs: list[WafConfig], allow_exclusions: bool) -> Verdict:
     stale, weakened = [], []
     for config in configs:

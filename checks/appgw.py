@@ -12,6 +12,7 @@ from auditor.checks._waf import (
     gateway_inline_config,
     gateway_policy_config,
     is_front_door,
+    judge_blocking,
     judge_rule_sets,
     objects,
 )
@@ -113,14 +114,7 @@ def waf_prevention(gateway: Resource, ctx: Context) -> Verdict:
     configs = waf_configs(gateway, ctx)
     if not configs:
         return failed("WAF_v2 SKU but no WAF policy is linked", expected="an enabled WAF policy in Prevention")
-    weak = [c.describe() for c in configs if not c.blocking]
-    if weak:
-        return failed(
-            f"a WAF that does not block: {'; '.join(weak)}",
-            expected="Enabled, Prevention",
-        )
-    names = ", ".join(c.source for c in configs)
-    return passed(f"every WAF on the gateway ({names}) is enabled in Prevention mode", expected="Enabled, Prevention")
+    return judge_blocking(configs, "gateway")
 
 
 @check(

@@ -9,6 +9,7 @@ from auditor.checks._waf import (
     FD_WAF_POLICY,
     front_door_configs,
     is_front_door,
+    judge_blocking,
     judge_rule_sets,
 )
 
@@ -22,7 +23,6 @@ from auditor.api import (
     check,
     failed,
     not_applicable,
-    passed,
 )
 from auditor.inventory import Context
 
@@ -64,14 +64,7 @@ def waf_prevention(profile: Resource, ctx: Context) -> Verdict:
     configs = front_door_configs(profile, ctx)
     if not configs:
         return failed("no security policy attaches a WAF policy to the profile", expected="an enabled WAF, Prevention")
-    weak = [c.describe() for c in configs if not c.blocking]
-    if weak:
-        return failed(
-            f"a WAF that does not block: {'; '.join(weak)}",
-            expected="Enabled, Prevention",
-        )
-    names = ", ".join(c.source for c in configs)
-    return passed(f"every WAF on the profile ({names}) is enabled in Prevention mode", expected="Enabled, Prevention")
+    return judge_blocking(configs, "profile")
 
 
 @check(
