@@ -12,7 +12,7 @@ from typing import Any
 from auditor import baseline, checklist, engine, registry, result, waivers
 from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
-from auditor.model import Area, Check, InputError
+from auditor.model import Area, Check, InputError, Severity
 from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
 
 _COVERAGE_NOTES = {
@@ -76,16 +76,35 @@ def coverage_section(inventory: Inventory, checks: Iterable[Check]) -> dict[str,
     return {"mode": mode, "note": _COVERAGE_NOTES[mode], "gaps": gaps, "failures": failures}
 
 
+@dataclass(frozen=True)
+class Selection:
+    """The checks a run uses, with their parameters and severity overrides, and how they were chosen."""
+
+    checks: list[Check]
+    params: dict[str, dict[str, Any]]
+    severities: dict[str, Severity]
+    only: list[str]
+    skip: list[str]
+    problems: list[dict[str, str]]
+
+
+def choose_checks(config: Config, only: Sequence[str], skip: Sequence[str], checks_dirs: Sequence[Path]) -> Selection:
+    """The command line's --only wins over the config's; skips add up; the config can switch single
+    checks off. The audit and the collection it plans both choose here."""
+    catalogue = load_catalogue([*config.checks_dirs, *checks_dirs])
+    params, severities, disabled = resolve_checks(config, catalogue.by_id())
+    chosen_only, chosen_skip = list(only) or config.only, [*config.skip, *skip]
+    checks = select(catalogue.checks, chosen_only, chosen_skip, disabled)
+    return Selection(checks, params, severities, chosen_only, chosen_skip, catalogue.problems)
+
+
 def run_audit(request: AuditRequest) -> dict[str, Any]:
     started = datetime.now(timezone.utc)
     config = request.config
-    catalogue = load_catalogue([*config.checks_dirs, *request.checks_dirs])
-    params, severities, disabled = resolve_checks(config, catalogue.by_id())
-    only = list(request.only) or config.only
-    skip = [*config.skip, *request.skip]
-    checks = select(catalogue.checks, only, skip, disabled)
+    chosen = choose_checks(config, request.only, request.skip, request.checks_dirs)
+    checks = chosen.checks
     inventory = Inventory(request.snapshot)
-    findings = engine.run(checks, inventory, engine.RunOptions(params=params, severities=severities))
+    findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
     attestation_path = request.attestations or config.attestations
     attestations = checklist.load_attestations(str(attestation_path)) if attestation_path else []
     max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
@@ -111,8 +130,8 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     return result.build(
         findings=findings,
         checks=checks,
-        severities=severities,
-        params=params,
+        severities=chosen.severities,
+        params=chosen.params,
         snapshot_info={
             "source": snap.source,
             "format": snap.source_format,
@@ -126,10 +145,10 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         run={
             "startedAt": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "finishedAt": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "config": config.summary() | {"only": only, "skip": skip},
+            "config": config.summary() | {"only": chosen.only, "skip": chosen.skip},
             "attestations": str(attestation_path) if attestation_path else None,
             "attestationMaxAgeDays": max_age,
         },
-        problems=catalogue.problems,
+        problems=chosen.problems,
         adjust=adjust,
     )

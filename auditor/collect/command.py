@@ -61,18 +61,17 @@ def run_collection(
     quiet: bool,
     config: Config | None = None,
 ) -> Any:
-    """Collect what the selected checks need (less what `config` disables); returns the snapshot."""
-    from auditor.audit import load_catalogue, select
+    """Collect what the checks of this run need (with `config`, as the audit will choose them);
+    returns the snapshot."""
+    from auditor.audit import choose_checks
     from auditor.collect.auth import Target
     from auditor.collect.collector import Options, collect
     from auditor.collect.plan import DIAGNOSTIC_SETTINGS, make_plan
-    from auditor.config import resolve_checks
+    from auditor.config import Config
 
     if params.get("ca_bundle") and not Path(params["ca_bundle"]).is_file():
         raise click.BadParameter(f"{params['ca_bundle']}: no such file", param_hint="--ca-bundle")
-    catalogue = load_catalogue(checks_dirs)
-    disabled = resolve_checks(config, catalogue.by_id())[2] if config is not None else set()
-    checks = select(catalogue.checks, only, skip, disabled)
+    checks = choose_checks(config or Config(), only, skip, checks_dirs).checks
     needed = {t for c in checks for t in c.meta.needs}
     diag_targets = {t for c in checks if DIAGNOSTIC_SETTINGS in c.meta.reads for t in c.meta.types}
     options = Options(

@@ -156,10 +156,13 @@ def test_reader_role_grants_exactly_what_the_catalogue_reads():
     assert role["DataActions"] == [] and not any("list" in a.lower() for a in role["Actions"])
 
 
-def test_a_live_audit_does_not_read_what_only_disabled_checks_need(tmp_path):
+@pytest.mark.parametrize(
+    "config_text", ['[checks."cost.budget"]\nenabled = false\n', 'skip = ["cost"]\n'], ids=["disabled", "skipped"]
+)
+def test_a_live_audit_does_not_read_what_only_disabled_checks_need(tmp_path, config_text):
     doc = document("demo")
     config = tmp_path / "golive.toml"
-    config.write_text('[checks."cost.budget"]\nenabled = false\n')
+    config.write_text(config_text)
     args = [arg for sub in subscriptions_of(doc) for arg in ("--subscription", sub)]
     with FakeArm(doc) as arm:
         run = golive("audit", *args, "--arm-endpoint", arm.url, "--ca-bundle", arm.ca_bundle,
