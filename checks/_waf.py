@@ -14,6 +14,10 @@ from auditor.inventory import Context
 
 FD_SECURITY_POLICY = "Microsoft.Cdn/profiles/securityPolicies"
 FD_WAF_POLICY = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+FD_ENDPOINT = "Microsoft.Cdn/profiles/afdEndpoints"
+FD_CUSTOM_DOMAIN = "Microsoft.Cdn/profiles/customDomains"
+#: What a Front Door check reads besides the profile.
+FD_READS = (FD_SECURITY_POLICY, FD_WAF_POLICY, FD_ENDPOINT, FD_CUSTOM_DOMAIN)
 FRONT_DOOR_SKUS = {"standard_azurefrontdoor", "premium_azurefrontdoor"}
 
 #: The oldest managed rule set versions the guide's threat model accepts.
@@ -150,9 +154,32 @@ def is_front_door(profile: Resource) -> bool:
     return profile.get("sku.name", default="", expect=str).lower() in FRONT_DOOR_SKUS
 
 
-def front_door_configs(profile: Resource, ctx: Context) -> list[WafConfig]:
-    """The WAF policies a Front Door profile's security policies attach to its domains."""
-    configs = []
+@dataclass(frozen=True)
+class FrontDoorWaf:
+    configs: list[WafConfig]
+    unprotected: list[str]  # endpoints and custom domains that no WAF covers on every path
+
+    def blocks_everything(self) -> bool:
+        return bool(self.configs) and all(c.blocking for c in self.configs) and not self.unprotected
+
+
+def _covered_domains(link: Resource) -> set[str]:
+    """Domain ids a security policy's associations cover on every path ("/*")."""
+    covered = set()
+    for association in objects(link.get("properties.parameters.associations", default=[], expect=list), "associations"):
+        patterns = association.get("patternsToMatch") or []
+        if "/*" not in patterns:
+            continue
+        for domain in objects(association.get("domains"), "associations.domains"):
+            if isinstance(domain.get("id"), str):
+                covered.add(domain["id"].lower().rstrip("/"))
+    return covered
+
+
+def front_door_waf(profile: Resource, ctx: Context) -> FrontDoorWaf:
+    """The WAF policies a Front Door profile's security policies attach, and the profile's enabled
+    endpoints and custom domains that none of them covers."""
+    configs, covered = [], set()
     for link in ctx.children(profile, FD_SECURITY_POLICY):
         if link.get("properties.parameters.type", default="", expect=str).lower() != "webapplicationfirewall":
             continue
@@ -161,8 +188,15 @@ def front_door_configs(profile: Resource, ctx: Context) -> list[WafConfig]:
         if waf is None:
             raise DataError(f"the WAF policy {waf_id} of security policy {link.name} is not in the snapshot")
         configs.append(front_door_policy_config(waf))
+        covered |= _covered_domains(link)
+    domains = [
+        e for e in ctx.children(profile, FD_ENDPOINT)
+        if e.get("properties.enabledState", default="Enabled", expect=str).lower() != "disabled"
+    ] + ctx.children(profile, FD_CUSTOM_DOMAIN)
+    unprotected = [d.name for d in domains if d.id.lower().rstrip("/") not in covered]
     profile.note("wafPolicies", [c.source for c in configs])
-    return configs
+    profile.note("domainsWithoutWaf", unprotected)
+    return FrontDoorWaf(configs, unprotected)
 
 
 def judge_blocking(configs: list[WafConfig], owner: str) -> Verdict:

@@ -5,10 +5,9 @@ its WAF in Prevention mode with a current rule set, TLS 1.2, HTTPS only, probes,
 from __future__ import annotations
 
 from auditor.checks._waf import (
-    FD_SECURITY_POLICY,
-    FD_WAF_POLICY,
+    FD_READS,
     WafConfig,
-    front_door_configs,
+    front_door_waf,
     gateway_inline_config,
     gateway_policy_config,
     is_front_door,
@@ -165,12 +164,11 @@ def _http_entry_points(ctx: Context) -> list[str]:
 
 
 def _front_door_waf(ctx: Context) -> str | None:
-    """A Front Door Premium profile whose every WAF blocks: the guide's equivalent of the gateway."""
+    """A Front Door Premium profile whose WAFs block, on every domain: the guide's equivalent of the gateway."""
     for profile in ctx.resources(FRONT_DOOR):
         if not is_front_door(profile) or profile.get("sku.name", expect=str).lower() != "premium_azurefrontdoor":
             continue
-        configs = front_door_configs(profile, ctx)
-        if configs and all(c.blocking for c in configs):
+        if front_door_waf(profile, ctx).blocks_everything():
             return profile.name
     return None
 
@@ -182,7 +180,7 @@ def _front_door_waf(ctx: Context) -> str | None:
     area=Area.NETWORK,
     checklist="waf",
     types=[APP, SITE, APIM],
-    reads=[GATEWAY, WAF_POLICY, FRONT_DOOR, FD_SECURITY_POLICY, FD_WAF_POLICY],
+    reads=[GATEWAY, WAF_POLICY, FRONT_DOOR, *FD_READS],
     scope="subscription",
     rationale=(
         "The guide makes Application Gateway with WAF the ingress point for all HTTP and WebSocket traffic. "

@@ -5,9 +5,8 @@ Gateway, so its WAF is held to the gateway's bar.
 from __future__ import annotations
 
 from auditor.checks._waf import (
-    FD_SECURITY_POLICY,
-    FD_WAF_POLICY,
-    front_door_configs,
+    FD_READS,
+    front_door_waf,
     is_front_door,
     judge_blocking,
     judge_rule_sets,
@@ -42,10 +41,11 @@ def _not_front_door(profile: Resource) -> Verdict:
     area=Area.NETWORK,
     checklist="waf",
     types=[FRONT_DOOR],
-    reads=[FD_SECURITY_POLICY, FD_WAF_POLICY],
+    reads=FD_READS,
     rationale=(
         "A Front Door profile is an internet entry point in its own right. Without a security policy that "
-        "attaches a WAF, or with a WAF in Detection mode, attacks reach the origins with Front Door's blessing."
+        "attaches a WAF to every endpoint and custom domain, or with a WAF in Detection mode, attacks reach the "
+        "origins with Front Door's blessing."
     ),
     remediation=Remediation(
         text="Create a WAF policy in Prevention mode and attach it to every domain with a security policy.",
@@ -61,10 +61,15 @@ def _not_front_door(profile: Resource) -> Verdict:
 def waf_prevention(profile: Resource, ctx: Context) -> Verdict:
     if not is_front_door(profile):
         return _not_front_door(profile)
-    configs = front_door_configs(profile, ctx)
-    if not configs:
+    waf = front_door_waf(profile, ctx)
+    if not waf.configs:
         return failed("no security policy attaches a WAF policy to the profile", expected="an enabled WAF, Prevention")
-    return judge_blocking(configs, "profile")
+    if waf.unprotected:
+        return failed(
+            f"no WAF covers every path of {', '.join(waf.unprotected)}",
+            expected="a WAF security policy on every endpoint and custom domain, patterns /*",
+        )
+    return judge_blocking(waf.configs, "profile")
 
 
 @check(
@@ -74,7 +79,7 @@ def waf_prevention(profile: Resource, ctx: Context) -> Verdict:
     area=Area.NETWORK,
     checklist="waf",
     types=[FRONT_DOOR],
-    reads=[FD_SECURITY_POLICY, FD_WAF_POLICY],
+    reads=FD_READS,
     params={
         "allow_exclusions": Param(False, "Accept rule exclusions and disabled rules (after a documented review)."),
     },
@@ -96,7 +101,7 @@ def waf_prevention(profile: Resource, ctx: Context) -> Verdict:
 def waf_rule_set(profile: Resource, ctx: Context) -> Verdict:
     if not is_front_door(profile):
         return _not_front_door(profile)
-    configs = front_door_configs(profile, ctx)
+    configs = front_door_waf(profile, ctx).configs
     if not configs:
         return not_applicable("the profile has no WAF (reported by frontdoor.waf-prevention)")
     if profile.get("sku.name", expect=str).lower() != "premium_azurefrontdoor":
