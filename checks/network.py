@@ -5,6 +5,9 @@ Public access is judged from `publicNetworkAccess`, whose ARM default when absen
 every service listed here (older api-versions of Azure Managed Redis and Communication Services
 do not have the property at all, and their endpoints are public). Where the service has a network
 ACL on the resource itself, a default-deny ACL also counts as restricted; the evidence says which.
+Communication Services offers no private endpoints (no api-version of its resource provider has
+private link resources); it closes with `publicNetworkAccess` Disabled or SecuredByPerimeter (a
+network security perimeter), so it has no private-endpoint check.
 Service Bus and Event Hubs keep their firewall in a child resource (networkRuleSets/default),
 which is read as well. Redis keeps firewall rules as child resources too, but they only allow
 ranges and cannot deny by default, so for Redis only `publicNetworkAccess` counts.
@@ -99,6 +102,8 @@ class Service:
     private_mode: tuple[str, str] | None = None
     # A child resource that holds the service's firewall, judged by `messaging_rule_set`.
     rule_set: str | None = None
+    # False where the service's API offers no private link resources: no private-endpoint check.
+    private_link: bool = True
 
 
 SERVICES: tuple[Service, ...] = (
@@ -189,7 +194,8 @@ SERVICES: tuple[Service, ...] = (
         "Communication Services",
         "az resource update --ids {id} --set properties.publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
-        "https://learn.microsoft.com/azure/communication-services/concepts/networking/private-link",
+        "https://learn.microsoft.com/azure/private-link/network-security-perimeter-concepts",
+        private_link=False,
     ),
     Service(
         "appservice",
@@ -384,4 +390,6 @@ def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], V
     return private_endpoint
 
 
-CHECKS = [make(service) for service in SERVICES for make in (_public_access_check, _private_endpoint_check)]
+CHECKS = [_public_access_check(service) for service in SERVICES] + [
+    _private_endpoint_check(service) for service in SERVICES if service.private_link
+]
