@@ -35,3 +35,12 @@ def test_the_required_subjects_are_declared_so():
     by_id = {c.meta.id: c for c in CATALOGUE}
     assert by_id["monitor.appinsights-workspace"].meta.when_absent.value == "fail"
     assert {c.meta.id for c in CATALOGUE if c.meta.when_absent.value == "fail"} <= REQUIRED
+
+
+@pytest.mark.parametrize("chk", CATALOGUE, ids=lambda c: c.meta.id)
+def test_nothing_collected_is_never_a_verdict(chk):
+    # A subscription whose lists all failed (or were never read) looks empty; it must not pass,
+    # fail or be called not applicable: nobody looked.
+    findings = run_check(chk.meta.id, [], collected=[])
+    assert findings and {f.status.value for f in findings} == {"not_assessed"}
+    assert all("not in the snapshot's coverage" in f.evidence["message"] for f in findings)
