@@ -159,7 +159,8 @@ class Resource:
                 node = node[part]
             else:
                 # ARM property names are case-insensitive; producers differ (DisableLocalAuth vs disableLocalAuth)
-                key = next((k for k in node if isinstance(k, str) and k.lower() == part.lower()), None)
+                wanted = part.lower()
+                key = next((k for k in node if isinstance(k, str) and k.lower() == wanted), None)
                 if key is None:
                     return _MISSING
                 node = node[key]
