@@ -118,7 +118,8 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         if waiver_list is not None:
 
             def tags_of(resource_id: str) -> dict[str, Any]:
-                return (inventory.by_id(resource_id) or {}).get("tags") or {}
+                tags = (inventory.by_id(resource_id) or {}).get("tags")
+                return tags if isinstance(tags, dict) else {}  # Application Insights may answer ""
 
             extra["waivers"] = waivers.apply(finding_docs, waiver_list, today, tags_of, str(waiver_path))
         if previous is not None:
