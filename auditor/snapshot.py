@@ -7,6 +7,7 @@ The last two carry no coverage, so the snapshot records how much of it is known.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import os
@@ -60,7 +61,8 @@ def load_schema(name: str) -> dict[str, Any]:
 def _compiled_validator(name: str) -> Any:
     import fastjsonschema  # compiled once per process; 100,000 resources validate in well under a second
 
-    return fastjsonschema.compile(load_schema(name))
+    # compile() rewrites the $refs it resolves: give it a copy, so the cached schema stays as written.
+    return fastjsonschema.compile(copy.deepcopy(load_schema(name)))
 
 
 def validate_document(document: Any, schema_name: str, source: str) -> None:
