@@ -9,10 +9,11 @@ from auditor import engine
 from auditor.inventory import Inventory
 from auditor.model import Finding
 from auditor.registry import discover
-from auditor.snapshot import Snapshot
+from auditor.snapshot import Snapshot, validate_document
 
 SUB = "00000000-0000-0000-0000-000000000001"
 RG = "rg-test"
+SCOPE = {"subscriptions": [], "collectedAt": "", "tool": {"name": "tests", "version": "0"}}
 
 
 def arm_id(rtype: str, *names: str, rg: str = RG, sub: str = SUB) -> str:
@@ -43,6 +44,10 @@ def snapshot(
         collected = {t for c in catalogue.checks for t in c.meta.needs} | {r["type"] for r in resources}
     coverage = [{"subscriptionId": SUB, "type": t, "collected": True} for t in sorted(set(collected))]
     coverage += [{"subscriptionId": SUB, "collected": False, **f} for f in failures]
+    # Every hand-written shape must be one a snapshot file can hold: the schema is the gate.
+    validate_document(
+        {"snapshotVersion": "1", "scope": SCOPE, "resources": resources, "coverage": []}, "snapshot.schema.json", "test"
+    )
     return Snapshot(
         scope={"subscriptions": [{"subscriptionId": SUB, "displayName": "test"}], "collectedAt": "", "tool": {}},
         resources=resources,
