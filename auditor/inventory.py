@@ -38,6 +38,17 @@ def type_of_id(resource_id: str) -> str:
     return "/".join([namespace, *parts[start + 2 :: 2]])
 
 
+def listed_type(raw: Raw) -> str:
+    """The type a resource is listed under. Some list responses spell a child's type differently
+    from its id (Service Bus answers "Namespaces/NetworkRuleSet" for .../networkrulesets/default),
+    and then the id decides; but a name holding "/" makes the id unreadable as a type, and then
+    the type field stands."""
+    spelled, from_id = raw["type"], type_of_id(raw["id"])
+    if spelled.lower() == from_id.lower() or spelled.count("/") != from_id.count("/"):
+        return spelled
+    return from_id
+
+
 def parent_of(resource_id: str) -> str | None:
     """The resource that a child or extension resource belongs to, or None for a top-level one."""
     parts = resource_id.rstrip("/").split("/")
@@ -93,7 +104,7 @@ class Inventory:
                 self._collected.add(key)
             else:
                 self._failures.setdefault(key, []).append(entry)
-        self._children: dict[str, list[Raw]] | None = None
+        self._children: dict[tuple[str, str], list[Raw]] | None = None
         self._references: dict[str, dict[str, list[Raw]]] = {}
 
     # -- scope ---------------------------------------------------------------------------------
@@ -151,20 +162,13 @@ class Inventory:
 
     def children(self, parent_id: str, rtype: str) -> list[Raw]:
         if self._children is None:
-            index: dict[str, list[Raw]] = {}
+            index: dict[tuple[str, str], list[Raw]] = {}
             for raw in self._by_id.values():
                 parent = parent_of(raw["id"])
                 if parent is not None:
-                    index.setdefault(parent.lower(), []).append(raw)
+                    index.setdefault((parent.lower(), listed_type(raw).lower()), []).append(raw)
             self._children = index
-        wanted = rtype.lower()
-        # Some list responses spell a child's type differently from its id (Service Bus answers
-        # "Namespaces/NetworkRuleSet" for .../networkrulesets/default), so the id decides too.
-        return [
-            r
-            for r in self._children.get(parent_id.lower(), [])
-            if r["type"].lower() == wanted or type_of_id(r["id"]).lower() == wanted
-        ]
+        return self._children.get((parent_id.lower(), rtype.lower()), [])
 
     def referencing(self, target_id: str, rtype: str) -> list[Raw]:
         """Resources of `rtype` (in any subscription) whose properties mention `target_id`."""

@@ -242,3 +242,15 @@ def test_context_refuses_uncollected_types_with_the_reason():
     with pytest.raises(NotCollected):
         ctx.get(arm_id("Microsoft.Cache/Redis", "nope"))
     assert ctx.get(arm_id("Microsoft.KeyVault/vaults", "nope")) is None
+
+
+def test_listed_type_follows_the_id_only_where_the_type_field_spells_it_differently():
+    from auditor.inventory import listed_type
+
+    base = "/subscriptions/s/resourceGroups/g/providers/Microsoft.ServiceBus/namespaces/ns"
+    singular = {"id": f"{base}/networkrulesets/default", "type": "Microsoft.ServiceBus/Namespaces/NetworkRuleSet"}
+    assert listed_type(singular) == "Microsoft.ServiceBus/namespaces/networkrulesets"
+    assert listed_type({"id": base, "type": "Microsoft.ServiceBus/Namespaces"}) == "Microsoft.ServiceBus/Namespaces"
+    # A name holding "/" (attacker-controlled) must not turn into a type.
+    odd = {"id": f"{base}/queues/a/b", "type": "Microsoft.ServiceBus/namespaces/queues"}
+    assert listed_type(odd) == "Microsoft.ServiceBus/namespaces/queues"

@@ -11,7 +11,7 @@ from auditor.audit import load_catalogue
 from auditor.collect.auth import Target
 from auditor.collect.collector import Options, Stats, collect
 from auditor.collect.plan import DIAGNOSTIC_SETTINGS, make_plan
-from auditor.inventory import type_of_id
+from auditor.inventory import listed_type
 from auditor.snapshot import Snapshot
 from auditor.testing.fake_arm import FakeArm
 from tests.conftest import FIXTURES
@@ -47,9 +47,3 @@ def run(arm: FakeArm, doc: dict[str, Any], needed: set[str] | None = None, **ove
 def needed_ids(doc: dict[str, Any], needed: set[str] | None = None) -> set[str]:
     wanted = {t.lower() for t in needed or NEEDED}
     return {r["id"].lower() for r in doc["resources"] if listed_type(r).lower() in wanted}
-
-
-def listed_type(resource: dict[str, Any]) -> str:
-    """The type a resource is listed under, as its id spells it: a list response may spell the
-    type field differently (Service Bus: ".../Namespaces/NetworkRuleSet" for networkRuleSets)."""
-    return type_of_id(resource["id"])

@@ -13,11 +13,11 @@ from auditor.collect.arm import Reader
 from auditor.collect.auth import ReadOnlyPolicy, Target
 from auditor.collect.collector import Options, collect
 from auditor.collect.plan import CLIENTS, make_plan
-from auditor.inventory import Inventory
+from auditor.inventory import Inventory, listed_type
 from auditor.model import InputError
 from auditor.snapshot import load
 from auditor.testing.fake_arm import FakeArm, Fault
-from tests.collect.conftest import CHECKS, NEEDED, document, listed_type, needed_ids, run, subscriptions_of
+from tests.collect.conftest import CHECKS, NEEDED, document, needed_ids, run, subscriptions_of
 from tests.conftest import FIXTURES
 
 
