@@ -130,9 +130,6 @@ class Section:
     scope: str
     elements: list[ET.Element]
 
-    def found(self) -> list[Found]:
-        return [Found(self.scope, e) for e in _walk(self.elements) if e.tag != "base"]
-
 
 def effective_sections(chain: list[Scope], fragment: Callable[[str], str | None]) -> list[Section]:
     """The inbound sections that apply to a request, most specific scope first."""
@@ -151,9 +148,10 @@ def effective_sections(chain: list[Scope], fragment: Callable[[str], str | None]
     return sections
 
 
-def effective_inbound(chain: list[Scope], fragment: Callable[[str], str | None]) -> list[Found]:
-    """Every inbound policy element that applies, with the scope it came from, most specific first."""
-    return [found for section in effective_sections(chain, fragment) for found in section.found()]
+def found_in(sections: list[Section]) -> list[Found]:
+    """Every inbound policy element of the sections, with the scope it came from, most specific
+    first, whether or not a condition guards it."""
+    return [Found(section.scope, e) for section in sections for e in _walk(section.elements) if e.tag != "base"]
 
 
 def _always(elements: list[ET.Element], wanted: set[str]) -> ET.Element | None:

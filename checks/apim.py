@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
-from auditor.checks._apim_policy import Found, Scope, Section, always_applied, effective_sections, policy_text
+from auditor.checks._apim_policy import Found, Scope, Section, always_applied, effective_sections, found_in, policy_text
 
 from auditor.api import (
     Area,
@@ -127,9 +127,6 @@ def _effective(api: Resource, ctx: Context) -> list[tuple[str, list[Section]]]:
     return [(path, effective_sections(chain, lookup)) for path, chain in _chains(api, ctx)]
 
 
-def _found(sections: list[Section]) -> list[Found]:
-    return [found for section in sections for found in section.found()]
-
 
 def _describe_limit(found: Found, api: Resource, ctx: Context) -> str:
     element = found.element
@@ -200,7 +197,7 @@ def rate_limit(api: Resource, ctx: Context) -> Verdict:
             sources.add(_describe_limit(limit, api, ctx))
             continue
         uncovered.append(path)
-        conditional += [f"{f.element.tag} at {f.scope}" for f in _found(sections) if f.element.tag in RATE_LIMITS]
+        conditional += [f"{f.element.tag} at {f.scope}" for f in found_in(sections) if f.element.tag in RATE_LIMITS]
     api.note("rateLimits", sorted(sources))
     if conditional:
         # A limit inside <choose> without one in every branch and an <otherwise> lets some requests through.
@@ -223,7 +220,7 @@ def _ai_backend(api: Resource, ctx: Context) -> str | None:
     service = _service_of(api, ctx)
     backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
     for _, sections in _effective(api, ctx):
-        for item in _found(sections):
+        for item in found_in(sections):
             if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
                 backend = backends.get(item.element.get("backend-id", "").lower())
                 if backend is None:
@@ -331,7 +328,7 @@ def ai_caching(api: Resource, ctx: Context) -> Verdict:
         return not_applicable("a non-current API revision")
     if _ai_backend(api, ctx) is None:
         return not_applicable("the API's backend is not Azure OpenAI or AI Services")
-    cached = {f.element.tag for _, sections in _effective(api, ctx) for f in _found(sections)} & CACHES
+    cached = {f.element.tag for _, sections in _effective(api, ctx) for f in found_in(sections)} & CACHES
     if cached:
         return passed(f"caching with {', '.join(sorted(cached))}", expected="a cache lookup")
     return failed("no cache lookup on this AI API", expected="cache-lookup or a semantic cache lookup")

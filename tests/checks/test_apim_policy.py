@@ -1,7 +1,7 @@
 """Policy XML parsing, fragment expansion and <base/> inheritance (checks/_apim_policy.py)."""
 
 import pytest
-from auditor.checks._apim_policy import Scope, always_applied, effective_inbound, effective_sections, parse, policy_text
+from auditor.checks._apim_policy import Scope, always_applied, effective_sections, found_in, parse, policy_text
 
 from auditor.api import DataError
 
@@ -13,7 +13,7 @@ def doc(inbound: str) -> str:
 
 
 def tags_by_scope(chain, fragments=NO_FRAGMENTS):
-    return [(f.scope, f.element.tag) for f in effective_inbound(chain, fragments)]
+    return [(f.scope, f.element.tag) for f in found_in(effective_sections(chain, fragments))]
 
 
 def test_base_pulls_in_every_enclosing_scope_most_specific_first():
@@ -89,10 +89,10 @@ def test_base_inside_a_fragment_inherits():
 def test_missing_or_cyclic_fragments_are_data_errors():
     chain = [Scope("api", doc('<include-fragment fragment-id="gone" />'))]
     with pytest.raises(DataError, match="'gone'"):
-        effective_inbound(chain, NO_FRAGMENTS)
+        effective_sections(chain, NO_FRAGMENTS)
     loop = {"a": '<fragment><include-fragment fragment-id="a" /></fragment>'}
     with pytest.raises(DataError, match="nest deeper"):
-        effective_inbound([Scope("api", doc('<include-fragment fragment-id="a" />'))], loop.get)
+        effective_sections([Scope("api", doc('<include-fragment fragment-id="a" />'))], loop.get)
 
 
 @pytest.mark.parametrize(
