@@ -18,7 +18,8 @@ FD_ENDPOINT = "Microsoft.Cdn/profiles/afdEndpoints"
 FD_CUSTOM_DOMAIN = "Microsoft.Cdn/profiles/customDomains"
 #: What a Front Door check reads besides the profile.
 FD_READS = (FD_SECURITY_POLICY, FD_WAF_POLICY, FD_ENDPOINT, FD_CUSTOM_DOMAIN)
-FRONT_DOOR_SKUS = {"standard_azurefrontdoor", "premium_azurefrontdoor"}
+PREMIUM_FRONT_DOOR = "premium_azurefrontdoor"
+FRONT_DOOR_SKUS = {"standard_azurefrontdoor", PREMIUM_FRONT_DOOR}
 
 #: The oldest managed rule set versions the guide's threat model accepts.
 MINIMUM_RULE_SETS = {"owasp": (3, 2), "microsoft_defaultruleset": (2, 1)}
@@ -152,6 +153,11 @@ def front_door_policy_config(policy: Resource) -> WafConfig:
 def is_front_door(profile: Resource) -> bool:
     """Microsoft.Cdn/profiles holds classic CDN profiles too; only the Front Door SKUs have a WAF."""
     return profile.get("sku.name", default="", expect=str).lower() in FRONT_DOOR_SKUS
+
+
+def is_premium_front_door(profile: Resource) -> bool:
+    """Only the Premium tier runs managed rule sets, and only it stands in for the gateway."""
+    return profile.get("sku.name", default="", expect=str).lower() == PREMIUM_FRONT_DOOR
 
 
 @dataclass(frozen=True)

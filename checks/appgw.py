@@ -10,7 +10,7 @@ from auditor.checks._waf import (
     front_door_waf,
     gateway_inline_config,
     gateway_policy_config,
-    is_front_door,
+    is_premium_front_door,
     judge_blocking,
     judge_rule_sets,
     objects,
@@ -166,7 +166,7 @@ def _http_entry_points(ctx: Context) -> list[str]:
 def _front_door_waf(ctx: Context) -> str | None:
     """A Front Door Premium profile whose WAFs block, on every domain: the guide's equivalent of the gateway."""
     for profile in ctx.resources(FRONT_DOOR):
-        if not is_front_door(profile) or profile.get("sku.name", expect=str).lower() != "premium_azurefrontdoor":
+        if not is_premium_front_door(profile):
             continue
         if front_door_waf(profile, ctx).blocks_everything():
             return profile.name

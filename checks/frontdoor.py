@@ -8,6 +8,7 @@ from auditor.checks._waf import (
     FD_READS,
     front_door_waf,
     is_front_door,
+    is_premium_front_door,
     judge_blocking,
     judge_rule_sets,
 )
@@ -104,6 +105,6 @@ def waf_rule_set(profile: Resource, ctx: Context) -> Verdict:
     configs = front_door_waf(profile, ctx).configs
     if not configs:
         return not_applicable("the profile has no WAF (reported by frontdoor.waf-prevention)")
-    if profile.get("sku.name", expect=str).lower() != "premium_azurefrontdoor":
+    if not is_premium_front_door(profile):
         return failed("the Standard tier runs no managed rule sets", expected="Premium_AzureFrontDoor with DRS >= 2.1")
     return judge_rule_sets(profile, configs, ctx.params["allow_exclusions"])
