@@ -170,6 +170,14 @@ def test_circuit_breaker(apim):
             "fail",
         ),
         (None, {}, "not_assessed"),
+        # every key set explicitly: the creation date does not matter
+        (None, {key: "False" for key in OLD_PROTOCOL_KEYS}, "pass"),
+        # the ARM description: default True for services created on or before April 1, 2018
+        ("2018-04-01T23:00:00Z", {}, "fail"),
+        ("2018-04-02T00:00:00Z", {}, "pass"),
+        ("2026-03-02T10:20:11Z", {OLD_PROTOCOL_KEYS[0]: "maybe"}, "not_assessed"),
+        ("2026-03-02T10:20:11Z", {OLD_PROTOCOL_KEYS[0].lower(): True}, "fail"),
+        ("yesterday", {}, "not_assessed"),
     ],
 )
 def test_tls_protocol_defaults_follow_creation_date(apim, created, custom, expected):
@@ -297,29 +305,6 @@ def test_ai_caching_missing_fails(apim):
     xml = by_suffix(apim, "apis/speech/policies/policy")["properties"]["value"]
     set_policy(apim, "apis/speech/policies/policy", xml.replace("cache-lookup", "set-query-parameter"))
     assert verdicts("apim.ai-caching", apim)["speech"] == "fail"
-
-
-@pytest.mark.parametrize(
-    ("created", "custom", "expected"),
-    [
-        # every key set explicitly: the creation date does not matter
-        (None, {key: "False" for key in OLD_PROTOCOL_KEYS}, "pass"),
-        # the ARM description: default True for services created on or before April 1, 2018
-        ("2018-04-01T23:00:00Z", {}, "fail"),
-        ("2018-04-02T00:00:00Z", {}, "pass"),
-        ("2026-03-02T10:20:11Z", {OLD_PROTOCOL_KEYS[0]: "maybe"}, "not_assessed"),
-        ("2026-03-02T10:20:11Z", {OLD_PROTOCOL_KEYS[0].lower(): True}, "fail"),
-        ("yesterday", {}, "not_assessed"),
-    ],
-)
-def test_tls_protocol_edge_cases(apim, created, custom, expected):
-    service = by_suffix(apim, "service/apim-voice-prod")
-    service["properties"]["customProperties"] = custom
-    if created is None:
-        del service["properties"]["createdAtUtc"]
-    else:
-        service["properties"]["createdAtUtc"] = created
-    assert verdicts("apim.tls-protocols", apim) == {"apim-voice-prod": expected}
 
 
 def test_a_rate_limit_under_a_condition_does_not_cover_the_api(apim):
