@@ -2,8 +2,8 @@
 component, container app and Redis cache is watched by an enabled rule at the guide's threshold
 or stricter, over a short window, that notifies someone.
 
-A rule covers a resource the way Azure Monitor evaluates it (see COVERAGE_RULES, which every key
-metric check carries in its rationale, so `golive checks show` and docs/checks.md explain it).
+A rule covers a resource the way Azure Monitor evaluates it (METRIC_COVERAGE and LOG_COVERAGE, which
+every key metric check carries in its rationale, so `golive checks show` and docs/checks.md say it).
 
 Log alerts (scheduled query rules) have no metric name, so golive matches them by convention: a
 keyword in the rule's name, display name, description or query (the keywords of each metric are
@@ -52,7 +52,7 @@ BELOW = {"lessthan", "lessthanorequal"}
 NANOCORES = "usagenanocores"  # absolute CPU use; judged as a share of the app's allocation
 WEBTEST_CRITERIA = "microsoft.azure.monitor.webtestlocationavailabilitycriteria"
 
-COVERAGE_RULES = (
+METRIC_COVERAGE = (
     "A metric alert covers a resource only when it is enabled; its scopes hold the resource's id, or its "
     "resource group or subscription with targetResourceType equal to the resource's type and "
     "targetResourceRegion equal to its location; a criterion is on the metric (and metricNamespace, where "
@@ -61,13 +61,16 @@ COVERAGE_RULES = (
     "narrowing); no other criterion of the rule must also hold (allOf); windowSize is no longer than "
     "max_window_minutes; the aggregation does not hide the breach (Minimum for an 'above' alert, Maximum "
     "for a 'below' alert); and it notifies an enabled action group with at least one receiver that is not "
-    "Disabled. A log alert (scheduled query rule, api-version 2018-04-16 or 2021-08-01 and later) covers a "
-    "component when it is scoped to the component or to the Log Analytics workspace the component sends to, "
-    "with the same threshold, window, aggregation and action-group rules; its threshold's unit must be "
-    "stated by its query or names (ms, milliseconds, s, seconds, %, percent) or by log_alert_unit, else the "
-    "verdict is not_assessed. A rule that cannot be read is not_assessed unless another rule covers the "
-    "resource."
+    "Disabled."
 )
+LOG_COVERAGE = (
+    "A log alert (scheduled query rule, api-version 2018-04-16 or 2021-08-01 and later) covers a component "
+    "when it is scoped to the component or to the Log Analytics workspace the component sends to, with the "
+    "same threshold, window, aggregation and action-group rules; its threshold's unit must be stated by its "
+    "query or names (ms, milliseconds, s, seconds, %, percent) or by log_alert_unit, else the verdict is "
+    "not_assessed."
+)
+UNREADABLE_RULE = "A rule that cannot be read makes the verdict not_assessed, unless another rule covers the resource."
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class KeyMetric:
     threshold: float
     unit: str
     needs: tuple[str, ...]  # the resource types judged, one finding each
+    subject: str  # what one finding is about, for titles
     metric_names: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
 
@@ -90,6 +94,7 @@ KEY_METRICS = (
         4000,
         "ms",
         (APP_INSIGHTS,),
+        "Application Insights component",
         metric_names=("requests/duration",),
         keywords=("end to end", "e2e latency", "e2e response", "e2e duration"),
     ),
@@ -100,6 +105,7 @@ KEY_METRICS = (
         1000,
         "ms",
         (APP_INSIGHTS,),
+        "Application Insights component",
         keywords=("stt", "speech to text", "speechtotext", "recognition latency"),
     ),
     KeyMetric(
@@ -109,6 +115,7 @@ KEY_METRICS = (
         2000,
         "ms",
         (APP_INSIGHTS,),
+        "Application Insights component",
         keywords=("tts", "text to speech", "texttospeech", "synthesis latency"),
     ),
     KeyMetric(
@@ -118,6 +125,7 @@ KEY_METRICS = (
         99.5,
         "%",
         (APP_INSIGHTS,),
+        "Application Insights component",
         metric_names=("availabilityresults/availabilitypercentage",),
         keywords=("availability", "uptime"),
     ),
@@ -128,6 +136,7 @@ KEY_METRICS = (
         2,
         "%",
         (APP_INSIGHTS,),
+        "Application Insights component",
         keywords=("call drop", "calldrop", "call dropped", "calls dropped", "dropped call", "dropped calls"),
     ),
     KeyMetric(
@@ -137,12 +146,20 @@ KEY_METRICS = (
         85,
         "%",
         (CONTAINER_APP,),
+        "container app",
         metric_names=("cpupercentage", NANOCORES),
     ),
     # Azure Cache for Redis and Azure Managed Redis both publish usedmemorypercentage:
     # learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-cache-redisenterprise-metrics
     KeyMetric(
-        "redis-memory", "Redis memory", True, 80, "%", (REDIS, MANAGED_REDIS), metric_names=("usedmemorypercentage",)
+        "redis-memory",
+        "Redis memory",
+        True,
+        80,
+        "%",
+        (REDIS, MANAGED_REDIS),
+        "Azure Cache for Redis and Azure Managed Redis cache",
+        metric_names=("usedmemorypercentage",),
     ),
 )
 
@@ -655,11 +672,11 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
             "", "The unit of log alert thresholds whose query and names state none: ms, s or %. Empty: unknown."
         )
     reads = [METRIC_ALERT, LOG_ALERT, ACTION_GROUP] + ([WEB_TEST] if metric.key == "availability" else [])
-    watched = " and ".join(t.rsplit("/", 1)[-1] for t in metric.needs)
+    coverage = " ".join([METRIC_COVERAGE] + ([LOG_COVERAGE] if metric.keywords else []) + [UNREADABLE_RULE])
 
     @check(
         id=f"alerts.{metric.key}",
-        title=f"An alert fires when {metric.label.lower()} goes {direction} the guide's threshold on each {watched}",
+        title=f"Each {metric.subject} alerts when {metric.label.lower()} goes {direction} the guide's threshold",
         severity=Severity.HIGH,
         area=Area.OBSERVABILITY,
         checklist="monitoring-alerts",
@@ -670,7 +687,7 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
             f"The guide's Key Metrics table alerts on {metric.label.lower()} {direction} "
             f"{metric.threshold:g} {metric.unit}, for every service. Each resource is judged alone: a rule on "
             f"another resource, region or dimension leaves this one unwatched, and callers find the degradation "
-            f"first. Matched: {matching}. {COVERAGE_RULES}"
+            f"first. Matched: {matching}. {coverage}"
         ),
         remediation=Remediation(
             text=f"Create an alert rule for {metric.label.lower()} {direction} {metric.threshold:g} {metric.unit} "
