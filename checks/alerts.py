@@ -497,11 +497,37 @@ class LogRule:
     groups: list[str]
 
 
-def _log_rule(alert: Resource) -> LogRule:
-    if alert.has("properties.source"):
-        # api-version 2018-04-16 (LogSearchRule): query under source, threshold under action.trigger,
-        # the window under schedule, and `enabled` as the string "true" or "false".
+def _is_legacy(alert: Resource) -> bool:
+    """api-version 2018-04-16 (LogSearchRule): query under source, threshold under action.trigger,
+    the window under schedule, and `enabled` as the string "true" or "false"."""
+    return alert.has("properties.source")
+
+
+def _log_texts(alert: Resource) -> list[str]:
+    """The query first, then the rule's names: what keywords and units are read from."""
+    if _is_legacy(alert):
         query = alert.get("properties.source.query", default="", expect=str)
+    else:
+        criteria = alert.get("properties.criteria.allOf", default=[], expect=list)
+        query = " ".join(str(c.get("query", "")) for c in criteria if isinstance(c, dict))
+    return [
+        query,
+        alert.name,
+        alert.get("properties.displayName", default="", expect=str),
+        alert.get("properties.description", default="", expect=str),
+    ]
+
+
+def _is_alerting(alert: Resource) -> bool:
+    """Log-to-metric rules (2018-04-16 LogToMetricAction, later kind LogToMetric) page nobody."""
+    if _is_legacy(alert):
+        action = alert.get("properties.action", default={}, expect=dict)
+        return not str(action.get("odata.type", "")).lower().endswith("logtometricaction")
+    return str(alert.raw.get("kind") or "").lower() != "logtometric"
+
+
+def _log_rule(alert: Resource, texts: list[str]) -> LogRule:
+    if _is_legacy(alert):
         trigger = {
             "operator": alert.get("properties.action.trigger.thresholdOperator", expect=str),
             "threshold": alert.get("properties.action.trigger.threshold", expect=(int, float)),
@@ -511,13 +537,8 @@ def _log_rule(alert: Resource) -> LogRule:
         return LogRule(
             enabled=alert.get("properties.enabled", default="true", expect=str).lower() == "true",
             sources=sources,
-            texts=[
-                query,
-                alert.name,
-                alert.get("properties.displayName", default="", expect=str),
-                alert.get("properties.description", default="", expect=str),
-            ],
-            query=query,
+            texts=texts,
+            query=texts[0],
             conditions=[trigger],
             window=float(alert.get("properties.schedule.timeWindowInMinutes", expect=int)),
             groups=[str(g) for g in alert.get("properties.action.aznsAction.actionGroup", default=[], expect=list)],
@@ -525,17 +546,11 @@ def _log_rule(alert: Resource) -> LogRule:
     criteria = alert.get("properties.criteria.allOf", default=[], expect=list)
     if not all(isinstance(c, dict) for c in criteria):
         raise DataError(f"a criterion of {alert.name} is not an object")
-    query = " ".join(str(c.get("query", "")) for c in criteria)
     return LogRule(
         enabled=alert.get("properties.enabled", default=True, expect=bool),
         sources=[str(s) for s in alert.get("properties.scopes", default=[], expect=list)],
-        texts=[
-            query,
-            alert.name,
-            alert.get("properties.displayName", default="", expect=str),
-            alert.get("properties.description", default="", expect=str),
-        ],
-        query=query,
+        texts=texts,
+        query=texts[0],
         conditions=criteria,
         window=_duration_minutes(alert.get("properties.windowSize", expect=str), "windowSize"),
         groups=[str(g) for g in alert.get("properties.actions.actionGroups", default=[], expect=list)],
@@ -553,8 +568,10 @@ def _log_unit(rule: LogRule, metric: KeyMetric, ctx: Context) -> tuple[str | Non
         if len(compatible) > 1:
             return None, f"its {where} state(s) several units ({', '.join(sorted(compatible))})"
     configured = str(ctx.params.get("log_alert_unit") or "")
-    if configured:
+    if (configured in {"ms", "s"} and metric.unit == "ms") or configured == "%" == metric.unit:
         return configured, ""
+    if configured:
+        return None, f"log_alert_unit is {configured!r}, which does not measure {metric.label.lower()}"
     return None, (
         "neither its query nor its names state the threshold's unit "
         f"({'%, percent' if metric.unit == '%' else 'ms, s'}); set log_alert_unit"
@@ -563,9 +580,10 @@ def _log_unit(rule: LogRule, metric: KeyMetric, ctx: Context) -> tuple[str | Non
 
 def _judge_log_alert(alert: Resource, target: Resource, metric: KeyMetric, ctx: Context) -> Judgement | None:
     rule_name = f"log alert {alert.name}"
-    rule = _log_rule(alert)
-    if not mentions(rule.texts, metric.keywords):
+    texts = _log_texts(alert)
+    if not mentions(texts, metric.keywords) or not _is_alerting(alert):
         return None
+    rule = _log_rule(alert, texts)
     receiving = {_key(target.id)}
     workspace = target.get("properties.WorkspaceResourceId", default="", expect=str)
     if workspace:

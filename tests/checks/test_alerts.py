@@ -761,3 +761,27 @@ def test_administrative_activity_alert_is_not_service_health(world):
     assert only("alerts.service-health", [*without_rule(world, "service-health-voice"), odd]).status.value == (
         "not_assessed"
     )
+
+
+def test_log_to_metric_rules_page_nobody_and_are_not_judged(world):
+    """2018-04-16 getScheduledQueryRules.json also lists LogToMetricAction rules (criteria, no trigger);
+    from 2021-08-01 they are kind LogToMetric. Neither makes the component unassessable."""
+    legacy = legacy_rule("stt-to-metric", "customMetrics | where name == 'stt_latency_ms'", 1000)
+    legacy["properties"]["action"] = {
+        "odata.type": "Microsoft.WindowsAzure.Management.Monitoring.Alerts.Models.Microsoft.AppInsights."
+        "Nexus.DataContracts.Resources.ScheduledQueryRules.LogToMetricAction",
+        "criteria": [{"metricName": "stt", "dimensions": []}],
+    }
+    current = scheduled_query_rule("stt-metric", "customMetrics | where name == 'stt_latency_ms'", 1000)
+    current["kind"] = "LogToMetric"
+    del current["properties"]["criteria"]["allOf"][0]["threshold"]
+    items = [*without_rule(world, "alert-stt-latency"), legacy, current]
+    finding = stt(items)
+    assert finding.status.value == "fail" and finding.evidence["message"].startswith("no enabled alert rule")
+
+
+def test_log_alert_unit_parameter_must_measure_the_metric(world):
+    rule_ = scheduled_query_rule("stt", "customMetrics | where name == 'stt' | summarize value = avg(value)", 5)
+    items = [*without_rule(world, "alert-stt-latency"), rule_]
+    finding = stt(items, params={"log_alert_unit": "%"})
+    assert finding.status.value == "not_assessed" and "does not measure" in finding.evidence["message"]
