@@ -623,6 +623,23 @@ def _judge_log_alert(alert: Resource, target: Resource, metric: KeyMetric, ctx: 
     return Judgement(rule_name, LAXER, "; ".join(problems) or "has no condition")
 
 
+def _watching(target: Resource, rtype: str, ctx: Context) -> list[Resource]:
+    """The rules of `rtype` (in any subscription) whose properties name the target, its resource
+    group, its subscription or, for a component, its workspace: the only ones whose scopes can hold
+    it. Looked up in the inventory's reference index, so that judging n resources against n rules
+    stays linear rather than n x n."""
+    ctx.inventory.require(rtype, ctx.subscription_id)
+    subscription = f"/subscriptions/{target.subscription_id}"
+    ids = [target.id, subscription, f"{subscription}/resourceGroups/{target.resource_group}"]
+    if target.type.lower() == APP_INSIGHTS.lower():
+        ids.append(target.get("properties.WorkspaceResourceId", default="", expect=str))
+    found: dict[str, Resource] = {}
+    for rid in filter(None, ids):
+        for raw in ctx.inventory.referencing(rid, rtype):
+            found.setdefault(str(raw["id"]).lower(), Resource(raw))
+    return list(found.values())
+
+
 def _judgements(target: Resource, metric: KeyMetric, ctx: Context) -> Iterator[Judgement]:
     judges: list[tuple[str, Callable[[Resource, Resource, KeyMetric, Context], Judgement | None]]] = []
     if metric.metric_names:
@@ -630,7 +647,7 @@ def _judgements(target: Resource, metric: KeyMetric, ctx: Context) -> Iterator[J
     if metric.keywords:
         judges.append((LOG_ALERT, _judge_log_alert))
     for rtype, judge in judges:
-        for alert in ctx.resources(rtype):
+        for alert in _watching(target, rtype, ctx):
             try:
                 judgement = judge(alert, target, metric, ctx)
             except DataError as exc:  # an unreadable rule might cover the resource: never a pass
@@ -738,13 +755,8 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
 def linked_web_tests(component: Resource, ctx: Context) -> list[Resource]:
     """Web tests that Application Insights links to the component with a `hidden-link:{id}` tag
     (applicationinsights 2022-06-15 example WebTestGet.json)."""
-    wanted = "hidden-link:" + _key(component.id)
-    linked = []
-    for test in ctx.resources(WEB_TEST):
-        tags = test.raw.get("tags")
-        if isinstance(tags, dict) and any(_key(k) == wanted for k in tags if isinstance(k, str)):
-            linked.append(test)
-    return linked
+    ctx.inventory.require(WEB_TEST, ctx.subscription_id)
+    return [Resource(raw) for raw in ctx.inventory.tag_linked(component.id, WEB_TEST)]
 
 
 @check(

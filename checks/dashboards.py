@@ -54,8 +54,11 @@ def dashboard(component: Resource, ctx: Context) -> Verdict:
         if reason is not None:
             gaps.append(reason)
             continue
-        for item in ctx.resources(rtype):
-            shown = _shows(item, component, ctx)
+        # Workbooks and dashboards name the component in their properties: the reference index finds
+        # them without reading every one for every component.
+        candidates = ctx.resources(rtype) if rtype == GRAFANA else ctx.referencing(component, rtype)
+        for item in candidates:
+            shown = _shows(item, component)
             if shown:
                 component.note("dashboard", item.id)
                 return passed(f"{shown} {item.name} shows {component.name}", expected=expected)
@@ -64,7 +67,7 @@ def dashboard(component: Resource, ctx: Context) -> Verdict:
     return failed(f"no workbook, shared dashboard or Managed Grafana shows {component.name}", expected=expected)
 
 
-def _shows(item: Resource, component: Resource, ctx: Context) -> str:
+def _shows(item: Resource, component: Resource) -> str:
     """What kind of dashboard `item` is when it shows the component, else ""."""
     kind = item.type.lower()
     if kind == WORKBOOK.lower():
@@ -72,6 +75,5 @@ def _shows(item: Resource, component: Resource, ctx: Context) -> str:
         return "workbook" if _same(item.get("properties.sourceId", default="", expect=str), component.id) else ""
     if kind == PORTAL_DASHBOARD.lower():
         # portal 2020-09-01-preview: parts carry resource ids in metadata.inputs; any reference counts.
-        referencing = ctx.inventory.referencing(component.id, PORTAL_DASHBOARD)
-        return "shared dashboard" if any(_same(r["id"], item.id) for r in referencing) else ""
+        return "shared dashboard"
     return "Managed Grafana" if kind == GRAFANA.lower() else ""

@@ -121,7 +121,7 @@ def test_an_uncollected_dashboard_type_is_not_assessed_unless_another_shows_the_
 def test_no_component_is_not_applicable_and_odd_source_is_not_assessed():
     assert only("monitor.dashboard", [grafana()]).status.value == "not_applicable"
     odd = workbook(COMPONENT)
-    odd["properties"]["sourceId"] = ["not", "a", "string"]
+    odd["properties"]["sourceId"] = [COMPONENT]  # the component's id, in a shape a workbook never has
     assert only("monitor.dashboard", [component(), odd]).status.value == "not_assessed"
 
 
