@@ -94,6 +94,9 @@ EXTRA_QUERY = {
     "microsoft.apimanagement/service/apis/operations/policies": {"format": "rawxml"},
     "microsoft.apimanagement/service/products/policies": {"format": "rawxml"},
     "microsoft.apimanagement/service/policyfragments": {"format": "rawxml"},
+    # Listing workbooks requires a category (applicationinsights 2023-06-01 WorkbooksList.json);
+    # "workbook" is the one users create dashboards in.
+    "microsoft.insights/workbooks": {"category": "workbook"},
 }
 
 

@@ -159,6 +159,8 @@ class FakeArm:
             return 404, _error("ResourceGroupNotFound", f"Resource group '{parts[4]}' could not be found.")
         if not _looks_like_collection(key):
             return 404, _error("ResourceNotFound", f"The resource '{path}' was not found.")
+        if key.endswith("/microsoft.insights/workbooks") and "category" not in query:
+            return 400, _error("MissingRequiredQueryParameter", "The query parameter 'category' is required.")
         api = next((v[0] for k, v in query.items() if k.lower() == "api-version"), "")
         return self._page(_listed_at(self._collections.get(key, []), api), path, query)
 

@@ -104,6 +104,8 @@ def test_new_types_and_both_log_alert_shapes_are_collected():
     }
     assert versions["microsoft.insights/webtests"] == {"2022-06-15"}
     assert versions["microsoft.insights/workbooks"] == {"2023-06-01"}
+    # WorkbooksList.json: the list requires a category; the fake refuses it without one, as ARM does.
+    assert all("category=workbook" in e.query for e in log if e.path.lower().endswith("/workbooks"))
     assert versions["microsoft.portal/dashboards"] and versions["microsoft.dashboard/grafana"]
     assert stats.failures == 0
     report = run_audit(AuditRequest(snapshot=snap))
