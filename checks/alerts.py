@@ -377,7 +377,7 @@ def _cpu_share(target: Resource, nanocores: float) -> float:
     return round(nanocores / (cores * 1e9) * 100, 2)
 
 
-def _rule_tail(kind_name: str, window: float, groups: Sequence[str], ctx: Context) -> tuple[str, str]:
+def _rule_tail(window: float, groups: Sequence[str], ctx: Context) -> tuple[str, str]:
     """The window and notification part shared by every rule kind: (problem, how it notifies)."""
     limit = ctx.params["max_window_minutes"]
     if window > limit:
@@ -422,7 +422,7 @@ def _judge_metric_alert(alert: Resource, target: Resource, metric: KeyMetric, ct
             for a in alert.get("properties.actions", default=[], expect=list)
             if isinstance(a, dict)
         ]
-        problem, notifies = _rule_tail(rule, window, groups, ctx)
+        problem, notifies = _rule_tail(window, groups, ctx)
         if problem:
             problems.append(problem)
             continue
@@ -478,7 +478,7 @@ def _judge_webtest_alert(alert: Resource, target: Resource, metric: KeyMetric, c
         for a in alert.get("properties.actions", default=[], expect=list)
         if isinstance(a, dict)
     ]
-    problem, notifies = _rule_tail(rule, window, groups, ctx)
+    problem, notifies = _rule_tail(window, groups, ctx)
     if problem:
         return Judgement(rule, LAXER, problem)
     return Judgement(rule, COVERS, f"(fires when {needed} of {locations} locations of {test.name} fail, {notifies})")
@@ -614,7 +614,7 @@ def _judge_log_alert(alert: Resource, target: Resource, metric: KeyMetric, ctx: 
         if len(rule.conditions) > 1:
             problems.append(f"fires only when {len(rule.conditions) - 1} other condition(s) hold too (allOf)")
             continue
-        problem, notifies = _rule_tail(rule_name, rule.window, rule.groups, ctx)
+        problem, notifies = _rule_tail(rule.window, rule.groups, ctx)
         if problem:
             problems.append(problem)
             continue
