@@ -808,3 +808,25 @@ def test_judging_n_caches_against_n_rules_reads_each_rule_once(world, monkeypatc
         calls.clear()
         assert set(verdicts("alerts.redis-memory", items).values()) == {"pass"}
         assert len(calls) == count
+
+
+def test_the_demo_fails_per_resource_and_the_hardened_fixture_passes():
+    """The guide's Key Metrics table promises each service is watched: the demo has no alert, no
+    availability test and no dashboard, and its only budget notifies nobody."""
+    from auditor.audit import AuditRequest, run_audit
+    from auditor.snapshot import load as load_snapshot
+    from tests.conftest import FIXTURES
+
+    watched = ("alerts.", "monitor.dashboard", "cost.budget")
+    for name, wanted in (("demo", "fail"), ("hardened", "pass")):
+        report = run_audit(AuditRequest(snapshot=load_snapshot(str(FIXTURES / f"{name}.json"))))
+        found = {
+            (f["checkId"], f["resourceName"]): f["status"]
+            for f in report["findings"]
+            if f["checkId"].startswith(watched) and f["status"] != "not_applicable"
+        }
+        assert set(found.values()) == {wanted}, (name, found)
+        if name == "demo":
+            assert ("alerts.container-cpu", "ca-voice-frontend") in found
+            assert ("alerts.container-cpu", "ca-voice-backend") in found
+            assert ("alerts.redis-memory", "redis-voice-prod") in found
