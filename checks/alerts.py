@@ -355,6 +355,15 @@ def _direction_problem(metric: KeyMetric, operator: str, aggregation: str) -> st
     return ""
 
 
+def _aggregation(criterion: dict) -> str:
+    """timeAggregation, which metric criteria (2018-03-01) and log alert conditions (2021-08-01 and
+    later) require: without it nobody can say whether the aggregation hides a breach."""
+    aggregation = criterion.get("timeAggregation")
+    if not isinstance(aggregation, str) or not aggregation:
+        raise DataError(f"criterion {criterion.get('name', '')!r} has no timeAggregation")
+    return aggregation
+
+
 def _threshold_problem(metric: KeyMetric, value: float, limit: float) -> str:
     if (metric.above and value > limit) or (not metric.above and value < limit):
         return f"threshold {value:g} {metric.unit} is laxer than {limit:g} {metric.unit}"
@@ -441,7 +450,7 @@ def _judge_metric_criterion(criterion: dict, target: Resource, metric: KeyMetric
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise DataError(f"the threshold of criterion {criterion.get('name')!r} is not a number")
     operator = str(criterion.get("operator", ""))
-    aggregation = str(criterion.get("timeAggregation", ""))
+    aggregation = _aggregation(criterion)
     problem = _direction_problem(metric, operator, aggregation)
     if problem:
         return problem, ""
@@ -489,6 +498,7 @@ class LogRule:
     """The parts of a scheduled query rule that judging needs, from either api shape."""
 
     enabled: bool
+    legacy: bool  # 2018-04-16: no aggregation; the trigger counts rows or a metric measurement
     sources: list[str]  # where the query runs: scopes, or dataSourceId and authorizedResources
     texts: list[str]  # query first, then the names
     query: str
@@ -536,6 +546,7 @@ def _log_rule(alert: Resource, texts: list[str]) -> LogRule:
         sources += [str(s) for s in alert.get("properties.source.authorizedResources", default=[], expect=list)]
         return LogRule(
             enabled=alert.get("properties.enabled", default="true", expect=str).lower() == "true",
+            legacy=True,
             sources=sources,
             texts=texts,
             query=texts[0],
@@ -548,6 +559,7 @@ def _log_rule(alert: Resource, texts: list[str]) -> LogRule:
         raise DataError(f"a criterion of {alert.name} is not an object")
     return LogRule(
         enabled=alert.get("properties.enabled", default=True, expect=bool),
+        legacy=False,
         sources=[str(s) for s in alert.get("properties.scopes", default=[], expect=list)],
         texts=texts,
         query=texts[0],
@@ -604,7 +616,7 @@ def _judge_log_alert(alert: Resource, target: Resource, metric: KeyMetric, ctx: 
         operator = str(condition.get("operator", ""))
         value = float(threshold) * factor
         problem = (
-            _direction_problem(metric, operator, str(condition.get("timeAggregation", "")))
+            _direction_problem(metric, operator, "" if rule.legacy else _aggregation(condition))
             or _threshold_problem(metric, value, ctx.params["threshold"])
             or _dimension_problem(condition)
         )

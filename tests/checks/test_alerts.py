@@ -830,3 +830,19 @@ def test_the_demo_fails_per_resource_and_the_hardened_fixture_passes():
             assert ("alerts.container-cpu", "ca-voice-frontend") in found
             assert ("alerts.container-cpu", "ca-voice-backend") in found
             assert ("alerts.redis-memory", "redis-voice-prod") in found
+
+
+@pytest.mark.parametrize("kind", ["metric", "log"])
+def test_a_criterion_without_its_required_aggregation_is_not_assessed(world, kind):
+    """timeAggregation is required on metric criteria (2018-03-01) and on log alert conditions
+    (2023-12-01): without it, whether the aggregation hides a breach is unknown."""
+    if kind == "metric":
+        alert = metric_alert("cpu", [app_id(world)], cpu_criterion())
+        del alert["properties"]["criteria"]["allOf"][0]["timeAggregation"]
+        status, message = cpu_message([*without_cpu_rules(world), alert])
+    else:
+        alert = scheduled_query_rule("stt", "customMetrics | where name == 'stt_latency_ms'", 900)
+        del alert["properties"]["criteria"]["allOf"][0]["timeAggregation"]
+        finding = stt([*without_rule(world, "alert-stt-latency"), alert])
+        status, message = finding.status.value, finding.evidence["message"]
+    assert status == "not_assessed" and "timeAggregation" in message
