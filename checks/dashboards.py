@@ -76,4 +76,8 @@ def _shows(item: Resource, component: Resource) -> str:
     if kind == PORTAL_DASHBOARD.lower():
         # portal 2020-09-01-preview: parts carry resource ids in metadata.inputs; any reference counts.
         return "shared dashboard"
-    return "Managed Grafana" if kind == GRAFANA.lower() else ""
+    if kind == GRAFANA.lower():
+        # dashboard 2023-09-01 Grafana_Get.json: an instance that failed to deploy shows nothing.
+        state = item.get("properties.provisioningState", expect=str)
+        return "Managed Grafana" if state.lower() == "succeeded" else ""
+    return ""

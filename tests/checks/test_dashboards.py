@@ -131,3 +131,11 @@ def test_the_checklist_item_needs_a_dashboard_as_well_as_alerts():
     on_item = {c.meta.id for c in discover(entry_points=False).checks if c.meta.checklist == "monitoring-alerts"}
     assert {"monitor.dashboard", "alerts.availability-test", "alerts.redis-memory"} <= on_item
     assert set(DASHBOARD_TYPES) <= set(discover(entry_points=False).by_id()["monitor.dashboard"].meta.needs)
+
+
+def test_a_grafana_instance_that_failed_to_deploy_shows_nothing():
+    failed = grafana()
+    failed["properties"]["provisioningState"] = "Failed"
+    assert only("monitor.dashboard", [component(), failed]).status.value == "fail"
+    del failed["properties"]["provisioningState"]
+    assert only("monitor.dashboard", [component(), failed]).status.value == "not_assessed"
