@@ -38,6 +38,17 @@ def _colour(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _terminal_width(stream: Any) -> int:
+    """The terminal's width when writing to one; 100 columns for files, pipes and CI logs."""
+    import shutil
+
+    from auditor.reports.terminal import PIPE_WIDTH
+
+    if hasattr(stream, "isatty") and stream.isatty():
+        return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
+    return PIPE_WIDTH
+
+
 def _input_error(exc: Exception) -> NoReturn:
     message = exc.one_line() if hasattr(exc, "one_line") else str(exc)
     click.echo(f"golive: error: {message}", err=True)
@@ -186,7 +197,15 @@ def _print_summary(
     from auditor.reports.terminal import render_summary
 
     stream = sys.stderr if to_stderr else sys.stdout
-    text = render_summary(report, written, colour=_colour(stream), verbose=verbose, fail_on=threshold, notes=notes)
+    text = render_summary(
+        report,
+        written,
+        colour=_colour(stream),
+        verbose=verbose,
+        fail_on=threshold,
+        notes=notes,
+        width=_terminal_width(stream),
+    )
     click.echo(text, file=stream)
 
 

@@ -17,6 +17,7 @@ import pytest
 from auditor.reports import render
 from auditor.reports.sarif import MAX_RESULTS
 from tests.conftest import validate_report
+from tests.reports.conftest import with_many_findings
 
 FIXTURES = ("demo", "hardened", "hostile", "empty")
 HOSTILE_MARKERS = ("<script>window.__xss", "<img src=x", 'onmouseover="window', "<h1>broken</h1>")
@@ -103,17 +104,58 @@ def test_sarif_stays_inside_github_limits(reports):
     assert len(gzip.compress(json.dumps(document).encode())) < 10 * 1024 * 1024
 
 
+def github_html(markdown: str) -> str:
+    """The Markdown rendered as GitHub does: CommonMark with tables and strikethrough."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def text_outside_code(html: str) -> str:
+    """The rendered text GitHub scans for @mentions: outside <code> and <pre>, tags removed."""
+    html = re.sub(r"<(code|pre)>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
 @pytest.mark.parametrize("name", FIXTURES)
 def test_markdown_summary(reports, name):
     text = render("md", reports[name]).decode()
     assert text.startswith("## golive production readiness") and len(text.encode()) <= 64_000
+    assert "### Deployment checklist" in text
+    assert not re.search(r"&#?\w+;", text), "HTML entities read as &#39; in plain-text views"
+    html = github_html(text)
     for marker in HOSTILE_MARKERS:
-        assert marker not in text
+        assert marker not in html
+    assert not re.search(r"<(script|img|a|h1|b)\b", html)
+    if name == "demo":
+        assert text.index("### Deployment checklist") < text.index("### Fix these first")
+        assert "az containerapp update --name ca-voice-backend --resource-group rg-voice-prod" in text
+
+
+def test_markdown_defuses_mentions_and_links(reports):
+    report = json.loads(json.dumps(reports["hostile"]))
+    failing = next(f for f in report["findings"] if f["status"] == "fail")
+    failing["resourceName"] = "@octocat [x](javascript:alert(1)) <b>bold</b> &#39; `tick` | pipe"
+    failing["evidence"]["message"] = "ping @security-team and @org/team"
+    for f in report["findings"]:
+        if f["checkId"] == failing["checkId"]:
+            f["resourceName"] = failing["resourceName"]
+    report["findings"].insert(0, report["findings"].pop(report["findings"].index(failing)))
+    text = render("md", report).decode()
+    assert "@octocat" in text.replace("`@`", "@")  # still readable as written
+    html = github_html(text)
+    assert not re.search(r"@\w", text_outside_code(html))
+    assert "javascript:" not in "".join(re.findall(r'href="([^"]*)"', html))
+    assert "<b>" not in html and "&amp;#39;" in html
 
 
 def test_markdown_truncates_with_a_note(reports):
     report = json.loads(json.dumps(reports["hostile"]))
-    report["findings"] = [dict(report["findings"][0], status="not_assessed") for _ in range(3000)]
+    first = report["findings"][0]
+    report["findings"] = [
+        dict(first, status="not_assessed", evidence={**first["evidence"], "message": f"reason {i}"})
+        for i in range(3000)
+    ]
     text = render("md", report).decode()
     assert len(text.encode()) <= 64_000 and "Truncated to fit" in text
 
@@ -174,14 +216,9 @@ def test_html_is_self_contained_and_escaped(reports, name):
         assert "x" * 10000 in html
 
 
-def test_html_report_of_5000_findings_stays_under_5_mb(reports):
-    report = json.loads(json.dumps(reports["demo"]))
-    base = report["findings"]
-    report["findings"] = [
-        dict(base[i % len(base)], resourceId=base[i % len(base)]["resourceId"] + f"-{i}", fingerprint=f"{i:032x}")
-        for i in range(5000)
-    ]
-    assert len(render("html", report)) < 5 * 1024 * 1024
+def test_html_report_of_5000_findings_stays_under_3_mb(reports):
+    report = with_many_findings(reports["demo"], 5000)
+    assert len(render("html", report)) < 3_000_000
 
 
 def test_junit_schema_rejects_what_ci_systems_reject(junit_schema):
