@@ -228,3 +228,53 @@ def test_junit_schema_rejects_what_ci_systems_reject(junit_schema):
         junit_schema.validate('<testsuites><testsuite name="a" tests="1"><testcase name="x"/></testsuite></testsuites>')
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         junit_schema.validate('<testsuites><testsuite name="a" tests="many"/></testsuites>')
+
+
+def test_junit_stays_well_formed_with_noncharacters_and_lone_surrogates(reports, junit_schema):
+    report = json.loads(json.dumps(reports["demo"]))
+    for index, finding in enumerate(report["findings"]):
+        finding["resourceName"] = ("bad\uffff", "lone\ud800", "ctl\x01\x1b", "rev\u202e")[index % 4]
+        finding["evidence"]["message"] = "msg\ufffe\udfff"
+    data = render("junit", report)
+    junit_schema.validate(data.decode("utf-8"))
+    text = " ".join(node.get("message", "") for node in ET.fromstring(data).iter("failure"))
+    assert "bad<U+FFFF>" in text and "lone<U+D800>" in text and "ctl<U+0001><U+001B>" in text
+
+
+def test_junit_not_applicable_checks_are_skipped(reports):
+    report = reports["demo"]
+    root = ET.fromstring(render("junit", report))
+    cases = {case.get("name").split(":")[0]: case for case in root.iter("testcase")}
+    statuses: dict[str, set[str]] = {c["id"]: set() for c in report["checks"]}
+    for f in report["findings"]:
+        statuses[f["checkId"]].add(f["status"])
+    not_applicable = [cid for cid, seen in statuses.items() if seen <= {"not_applicable"}]
+    assert not_applicable
+    for check_id in not_applicable:
+        skipped = cases[check_id].find("skipped")
+        assert skipped is not None and skipped.get("message").startswith("not applicable")
+    assert int(root.get("skipped")) >= len(not_applicable)
+
+
+def test_sarif_names_the_tool_and_links_rules_to_their_docs(reports):
+    report = json.loads(json.dumps(reports["hostile"]))
+    failing = next(f for f in report["findings"] if f["status"] == "fail")
+    failing["resourceName"] = "[x](javascript:alert(1))"
+    document = json.loads(render("sarif", report))
+    driver = document["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    assert all(
+        rule["helpUri"].startswith("https://learn.microsoft.com/") for rule in driver["rules"] if "helpUri" in rule
+    )
+    texts = [r["message"]["text"] for run in document["runs"] for r in run["results"]]
+    assert "[x] (javascript:alert(1)): " + failing["evidence"]["message"] in texts
+    assert not any("](" in t for t in texts)
+
+
+def test_package_license_is_an_spdx_expression():
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    # A table (license = {text = ...}) makes setuptools warn on every install; SPDX needs setuptools 77.
+    assert pyproject["project"]["license"] == "MIT"
+    assert "setuptools>=77" in pyproject["build-system"]["requires"]
