@@ -151,3 +151,14 @@ def test_report_refuses_an_inconsistent_json_report(tmp_path):
     path.write_text(json.dumps(report))
     run = golive("report", str(path), "-o", str(tmp_path / "out"))
     assert run.code == 2 and "no.such-check" in run.err and "Traceback" not in run.err
+
+
+def test_shell_completion_and_readme_setup_steps():
+    run = golive(env={"_GOLIVE_COMPLETE": "bash_source"})
+    assert run.code == 0 and "_golive_completion" in run.out
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    using = readme[readme.index("## Using it") :]
+    assert using.index("source .venv/bin/activate") < using.index("golive audit")
+    assert "_GOLIVE_COMPLETE=bash_source golive" in readme and "golive -V" in readme

@@ -21,6 +21,8 @@ _MARKS = {"pass": "ok", "fail": "FAIL", "error": "ERR", "not_assessed": "??", "n
 #: Width when stdout is a file or a pipe (CI logs): wide enough to read, narrow enough not to wrap.
 PIPE_WIDTH = 100
 MIN_WIDTH = 60
+#: From this width a failure fits on one line with its message.
+WIDE = 140
 
 
 def _short(text: object, width: int) -> str:
@@ -95,14 +97,18 @@ def render_summary(
         shown = failing if verbose else failing[:limit]
         out(f"Most severe failures ({len(shown)} of {len(failing)})")
         for f in shown:
-            line = _row(
-                "  ",
-                (f["severity"].upper(), 8),
-                (f["checkId"], id_width),
-                (f["resourceName"], name_width),
-                rest=f["evidence"]["message"],
-                width=width,
-            )
+            if width >= WIDE:
+                line = _row(
+                    "  ",
+                    (f["severity"].upper(), 8),
+                    (f["checkId"], id_width),
+                    (f["resourceName"], name_width),
+                    rest=f["evidence"]["message"],
+                    width=width,
+                )
+            else:  # narrower: the message gets a line of its own rather than a few cut words
+                line = _row("  ", (f["severity"].upper(), 8), rest=f"{f['checkId']} · {f['resourceName']}", width=width)
+                line += "\n" + _short("           " + visible(f["evidence"]["message"]), width)
             out(paint(line[:10], "fail") + line[10:] if colour else line)
             if verbose:
                 out(_short("           " + titles.get(f["checkId"], ""), width))

@@ -154,3 +154,16 @@ def test_print_to_pdf_puts_the_checklist_first(browser, reports, tmp_path):
         assert browser.evaluate(RENDERED) == sum(1 for f in reports["demo"]["findings"] if f["status"] == "fail")
     finally:
         browser.call("Emulation.setEmulatedMedia", media="")
+
+
+def test_readme_screenshot_is_generated_by_the_script(tmp_path):
+    import runpy
+
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](docs/report-top.png)" in readme and "scripts/report_screenshot.py" in readme
+    assert (ROOT / "docs" / "report-top.png").read_bytes().startswith(b"\x89PNG")
+    script = runpy.run_path(str(ROOT / "scripts" / "report_screenshot.py"))
+    script["main"](tmp_path / "top.png")
+    assert (tmp_path / "top.png").read_bytes().startswith(b"\x89PNG")
