@@ -60,6 +60,7 @@ def check_help_text(check: dict[str, Any]) -> str:
     refs = [r for r in check["refs"] if is_safe_url(r)]
     if refs:
         parts += ["", "References: " + " ".join(refs)]
+    parts += ["", f"golive checks show {visible(check['id'])}"]
     return "\n".join(parts)
 
 
@@ -75,4 +76,5 @@ def check_help_markdown(check: dict[str, Any]) -> str:
     refs = [r for r in check["refs"] if is_safe_url(r)]
     if refs:
         parts += [""] + [f"- <{ref}>" for ref in refs]
+    parts += ["", f"Details: {md_code('golive checks show ' + check['id'])}"]
     return "\n".join(parts)
