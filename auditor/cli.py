@@ -365,8 +365,11 @@ def checks_list(fmt: str, checks_dirs: tuple[str, ...]) -> None:
 
     catalogue = load_catalogue([Path(d) for d in checks_dirs])
     click.echo(docs.catalogue_listing([c.meta for c in catalogue.checks], fmt), nl=False)
+    from auditor.reports.safe_text import visible
+
     for problem in catalogue.problems:
-        click.echo(f"golive: plugin problem: {problem['source']} {problem['check']}: {problem['problem']}", err=True)
+        line = f"golive: plugin problem: {problem['source']} {problem['check']}: {problem['problem']}"
+        click.echo(visible(line), err=True)
 
 
 @checks.command(

@@ -41,7 +41,8 @@ def _sha256(text: str) -> str:
 
 
 def _text(value: object) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    # An empty string shows as "" rather than as nothing at all.
+    text = value if isinstance(value, str) and value else json.dumps(value, ensure_ascii=False)
     return cut(text, OBSERVED_LIMIT)
 
 

@@ -173,3 +173,8 @@ def test_terminal_fits_its_width_and_shows_bidi(reports):
         text = render_summary(reports["hostile"], ["/tmp/x"], colour=False, verbose=1, width=width)
         assert max(len(line) for line in text.splitlines()) <= width
     assert "invoice<U+202E>gpj" in render_summary(reports["hostile"], [], colour=False, width=200)
+
+
+def test_html_evidence_shows_an_empty_value_as_quotes(reports):
+    html = render("html", reports["demo"]).decode()
+    assert "<code>properties.vnetConfiguration.infrastructureSubnetId</code> = <code>&#34;&#34;</code>" in html
