@@ -162,3 +162,13 @@ def test_shell_completion_and_readme_setup_steps():
     using = readme[readme.index("## Using it") :]
     assert using.index("source .venv/bin/activate") < using.index("golive audit")
     assert "_GOLIVE_COMPLETE=bash_source golive" in readme and "golive -V" in readme
+
+
+def test_report_refuses_lone_surrogates_in_one_line(tmp_path):
+    from tests.reports.conftest import audit
+
+    text = json.dumps(audit("demo")).replace('"ca-voice-backend"', '"ca-\\ud800"', 1)
+    path = tmp_path / "r.json"
+    path.write_text(text)
+    run = golive("report", str(path), "--format", "json,sarif", "-o", str(tmp_path / "out"))
+    assert run.code == 2 and "lone surrogate" in run.err and len(run.err.strip().splitlines()) == 1

@@ -36,7 +36,7 @@ def plain_message(text: str) -> str:
 
 def artifact_uri(resource_id: str) -> str:
     """A relative URI reference for an ARM id: its path segments, percent-encoded."""
-    return quote(resource_id.strip("/"), safe="/-._~") or "subscriptions"
+    return quote(visible(resource_id.strip("/")), safe="/-._~") or "subscriptions"
 
 
 def _rule(check: dict[str, Any]) -> dict[str, Any]:

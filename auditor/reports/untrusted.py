@@ -7,12 +7,19 @@ as they escape snapshot text.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from auditor.model import Area, InputError
 
 
 def check_consistency(document: dict[str, Any], source: str) -> None:
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:  # "\ud800" escapes parse, but no UTF-8 report can hold them
+        raise InputError(
+            source, f"holds a lone surrogate ({exc.object[exc.start]!r}), which UTF-8 cannot encode"
+        ) from None
     check_ids = {c["id"] for c in document["checks"]}
     areas = {a.value for a in Area}
     for index, check in enumerate(document["checks"]):

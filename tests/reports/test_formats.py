@@ -278,3 +278,32 @@ def test_package_license_is_an_spdx_expression():
     # A table (license = {text = ...}) makes setuptools warn on every install; SPDX needs setuptools 77.
     assert pyproject["project"]["license"] == "MIT"
     assert "setuptools>=77" in pyproject["build-system"]["requires"]
+
+
+HOSTILE_TEXT = "\ud800\uffff\u202e<script>x</script>`|@octocat [a](javascript:b) &#39; \x1b[2J" + "y" * 300
+
+
+def test_every_renderer_survives_hostile_text_in_every_free_text_field(reports):
+    """A report read back by `golive report` may carry anything the schema allows in its text fields."""
+    report = json.loads(json.dumps(reports["hostile"]))
+    for check in report["checks"]:
+        check["title"] = check["rationale"] = HOSTILE_TEXT
+        check["remediation"] = {"text": HOSTILE_TEXT, "az": "az x --name {name} " + HOSTILE_TEXT, "bicep": HOSTILE_TEXT}
+        check["refs"] = [HOSTILE_TEXT, "javascript:alert(1)"]
+    for finding in report["findings"]:
+        for key in ("resourceName", "resourceGroup"):
+            finding[key] = HOSTILE_TEXT
+        finding["resourceId"] += HOSTILE_TEXT
+        finding["evidence"] = {
+            "message": HOSTILE_TEXT,
+            "observations": [{"path": HOSTILE_TEXT, "observed": {"k": [HOSTILE_TEXT]}}],
+            "expected": HOSTILE_TEXT,
+        }
+    report["scope"]["subscriptions"][0]["displayName"] = HOSTILE_TEXT
+    report["coverage"]["note"] = HOSTILE_TEXT
+    for name in ("html", "md", "sarif", "junit", "csv"):
+        data = render(name, report, include_not_assessed=True)
+        text = data.decode("utf-8-sig")
+        assert "\u202e" not in text and "\x1b" not in text and "\uffff" not in text, name
+    assert "<script>x" not in render("html", report).decode()
+    ET.fromstring(render("junit", report))
