@@ -24,7 +24,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
     root = ET.Element("testsuites", name="golive")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for area in report["summary"]["areas"]:
-        suite = ET.SubElement(root, "testsuite", name=area["title"])
+        suite = ET.SubElement(root, "testsuite", name=_clean(area["title"]))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for check in (c for c in report["checks"] if c["area"] == area["id"]):
             findings = by_check.get(check["id"], [])

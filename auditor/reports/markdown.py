@@ -65,13 +65,15 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         if item["failing"]:
             failing = (
                 f"{item['failingFindings']} ({item['worstSeverity']}) in "
-                + ", ".join(f"`{c['id']}`" for c in item["failing"][:4])
+                + ", ".join(md_code(c["id"], in_table=True) for c in item["failing"][:4])
                 + (f" and {len(item['failing']) - 4} more" if len(item["failing"]) > 4 else "")
             )
         attestation = item.get("attestation")
         if attestation and (attestation.get("stale") or item["contradicted"]):
             failing += " · attestation " + ("stale" if attestation.get("stale") else "contradicted by failing checks")
-        lines.append(f"| {item['title']} | {ICONS.get(item['status'], '')} {item['label']} | {failing} |")
+        lines.append(
+            f"| {md_escape(item['title'])} | {ICONS.get(item['status'], '')} {md_escape(item['label'])} | {failing} |"
+        )
     lines.append("")
     fix_first = triage.failing_checks(report)
     if fix_first:
@@ -85,7 +87,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
             where = md_escape(cut(finding["resourceName"], 60)) if finding else ""
             more = f" and {row['count'] - 1} more" if row["count"] > 1 else ""
             lines.append(
-                f"{n}. **{row['severity']}** `{row['id']}` {md_escape(row['title'])} — {where}{more}: "
+                f"{n}. **{row['severity']}** {md_code(row['id'])} {md_escape(row['title'])} — {where}{more}: "
                 + _remediation_line(checks.get(row["id"]), finding)
             )
         if len(fix_first) > FIX_FIRST_SHOWN:
@@ -99,7 +101,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
     ]
     for area in triage.area_rows(report):
         lines.append(
-            f"| {area['title']} | {ICONS.get(area['status'], '')} {area['status'].replace('_', ' ')} "
+            f"| {md_escape(area['title'])} | {ICONS.get(area['status'], '')} {area['status'].replace('_', ' ')} "
             f"| {area['passed']}/{area['judged']} | {area['failed']} | {area['notAssessed']} | {area['waived']} |"
         )
     lines.append("")

@@ -301,9 +301,15 @@ def test_every_renderer_survives_hostile_text_in_every_free_text_field(reports):
         }
     report["scope"]["subscriptions"][0]["displayName"] = HOSTILE_TEXT
     report["coverage"]["note"] = HOSTILE_TEXT
+    for item in report["checklist"]:
+        item["title"] = HOSTILE_TEXT
+    for area in report["summary"]["areas"]:
+        area["title"] = HOSTILE_TEXT
     for name in ("html", "md", "sarif", "junit", "csv"):
         data = render(name, report, include_not_assessed=True)
         text = data.decode("utf-8-sig")
         assert "\u202e" not in text and "\x1b" not in text and "\uffff" not in text, name
     assert "<script>x" not in render("html", report).decode()
+    markdown = github_html(render("md", report).decode())
+    assert "<script>" not in markdown and not re.search(r"@\w", text_outside_code(markdown))
     ET.fromstring(render("junit", report))
