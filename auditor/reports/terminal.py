@@ -7,12 +7,13 @@ expired and unused waivers, stale and contradicted attestations.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from auditor.reports.safe_text import cut, visible
+from auditor.reports.safe_text import visible
 from auditor.reports.triage import area_rows, checklist_rows, checklist_totals
 
 _STATUS_COLOURS = {"pass": "green", "fail": "red", "error": "magenta", "not_assessed": "yellow"}
@@ -25,14 +26,35 @@ MIN_WIDTH = 60
 WIDE = 140
 
 
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: East Asian wide and full-width characters take two,
+    combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _short(text: object, width: int) -> str:
-    return cut(visible(text), max(1, width))
+    """`text` made visible and cut to `width` terminal columns."""
+    text = visible(text)
+    width = max(1, width)
+    if columns(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += columns(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
 
 
-def _row(prefix: str, *columns: tuple[object, int], rest: object, width: int) -> str:
-    """Columns cut to their widths, then `rest` in whatever the line has left."""
-    line = prefix + "".join(_short(text, size).ljust(size) + " " for text, size in columns)
-    return line + _short(rest, max(8, width - len(line)))
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - columns(text))
+
+
+def _row(prefix: str, *cells: tuple[object, int], rest: object, width: int) -> str:
+    """Cells cut and padded to their widths, then `rest` in whatever the line has left."""
+    line = prefix + "".join(_pad(_short(text, size), size) + " " for text, size in cells)
+    return line + _short(rest, max(8, width - columns(line)))
 
 
 def render_summary(
@@ -83,7 +105,7 @@ def render_summary(
         mark = _MARKS.get(area["status"], area["status"])
         waived = f", {area['waived']} waived" if area["waived"] else ""
         out(
-            f"  {paint(f'{mark:>4}', area['status'])}  {_short(area['title'], title_width):<{title_width}} "
+            f"  {paint(f'{mark:>4}', area['status'])}  {_pad(_short(area['title'], title_width), title_width)} "
             f"{area['passed']:>4}/{area['judged']:<4} passed   "
             f"{area['failed']} failed, {area['notAssessed']} not assessed{waived}"
         )
