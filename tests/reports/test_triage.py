@@ -182,3 +182,9 @@ def test_terminal_fits_its_width_and_shows_bidi(reports):
 def test_html_evidence_shows_an_empty_value_as_quotes(reports):
     html = render("html", reports["demo"]).decode()
     assert "<code>properties.vnetConfiguration.infrastructureSubnetId</code> = <code>&#34;&#34;</code>" in html
+
+
+def test_html_headline_of_a_ready_audit(reports):
+    html = render("html", reports["hardened"]).decode()
+    assert "0 failures ·" in html and "()" not in html.split('id="scope"')[0]
+    assert "Nothing to act on" in html and "Nothing to act on" not in render("html", reports["demo"]).decode()
