@@ -53,7 +53,7 @@ def _finalize(value: object) -> object:
     return visible(value)
 
 
-def _finding_view(finding: dict[str, Any], check: dict[str, Any]) -> dict[str, Any]:
+def _finding_view(finding: dict[str, Any]) -> dict[str, Any]:
     evidence = finding["evidence"]
     view = {
         **finding,
@@ -110,7 +110,7 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
             )
             findings = [
                 {
-                    **_finding_view(f, check),
+                    **_finding_view(f),
                     "sub": sub_index.get(f["subscriptionId"], ""),
                     "group": group_index.get(f["resourceGroup"], ""),
                 }
@@ -156,7 +156,6 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
             {"index": i, "id": s, "name": sub_names.get(s.lower(), "")} for i, s in enumerate(subscriptions)
         ],
         "groups": [{"index": i, "name": g} for i, g in enumerate(groups)],
-        "subNames": sub_names,
     }
 
 
