@@ -160,12 +160,19 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(report: dict[str, Any], **_: Any) -> bytes:
-    from jinja2 import Environment
+    from jinja2 import Environment, FunctionLoader
 
-    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
+    # The loader lets the page include partial templates shipped beside it ({% include "x.html.j2" %}).
+    env = Environment(
+        loader=FunctionLoader(_asset),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+    )
     env.tests["safe_url"] = is_safe_url
     env.filters["cut"] = cut
-    template = env.from_string(_asset("report.html.j2"))
+    template = env.get_template("report.html.j2")
     css, js = _asset("report.css"), _asset("report.js")
     csp = (
         f"default-src 'none'; style-src {_sha256(css)}; script-src {_sha256(js)}; img-src data:; "
