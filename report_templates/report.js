@@ -95,5 +95,19 @@
     showAll.checked = false;
     apply();
   });
+  // A printed report is filed, not clicked: open how to fix each failing check shown, then restore.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    checks.forEach(function (section) {
+      if (section.hidden || section.offsetParent === null) { return; }
+      Array.prototype.forEach.call(section.querySelectorAll("details.doc, details.fix"), function (details) {
+        if (!details.open) { details.open = true; openedForPrint.push(details); }
+      });
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    openedForPrint.forEach(function (details) { details.open = false; });
+    openedForPrint = [];
+  });
   panel.hidden = false;
 }());
