@@ -95,6 +95,8 @@ def test_not_logged_in_is_one_actionable_line(tmp_path):
     }
     env["HOME"] = str(tmp_path)  # no Azure CLI or token cache login to fall back on
     env["PATH"] = "/usr/bin:/bin"
+    # Developer credentials only: no managed-identity probe of 169.254.169.254, which could answer on a cloud CI runner.
+    env["AZURE_TOKEN_CREDENTIALS"] = "dev"
     sub = "3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13"
     args = ("collect", "--subscription", sub, "-o", str(tmp_path / "s.json"))
     run = golive(*args, env=env)
@@ -106,7 +108,7 @@ def test_not_logged_in_is_one_actionable_line(tmp_path):
     )
     assert "docs/collecting.md" in run.err
     verbose = golive(*args, "-v", env=env)
-    assert verbose.code == 2 and "EnvironmentCredential" in verbose.err
+    assert verbose.code == 2 and "AzureCliCredential" in verbose.err
 
 
 def hostile_report(tmp_path) -> str:
