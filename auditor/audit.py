@@ -14,6 +14,7 @@ from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
 from auditor.model import Area, Check, InputError, Severity
 from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
+from auditor.suggest import check_waiver_ids, did_you_mean
 
 _COVERAGE_NOTES = {
     COVERAGE_COMPLETE: "the snapshot lists what was collected",
@@ -46,7 +47,8 @@ def select(checks: Iterable[Check], only: Sequence[str], skip: Sequence[str], di
     areas = {a.value for a in Area}
     for pattern in (*only, *skip):
         if pattern.lower() not in areas and not any(_matches(c, pattern) for c in checks):
-            raise InputError("--only/--skip", f"{pattern!r} matches no check id and no area")
+            hint = did_you_mean(pattern, [*areas, *(c.meta.id for c in checks)])
+            raise InputError("--only/--skip", f"{pattern!r} matches no check id and no area{hint}")
     chosen = [c for c in checks if c.meta.id not in disabled]
     if only:
         chosen = [c for c in chosen if any(_matches(c, p) for p in only)]
@@ -86,6 +88,7 @@ class Selection:
     only: list[str]
     skip: list[str]
     problems: list[dict[str, str]]
+    known_ids: frozenset[str] = frozenset()  # every loaded check, chosen or not: what waivers may name
 
 
 def choose_checks(config: Config, only: Sequence[str], skip: Sequence[str], checks_dirs: Sequence[Path]) -> Selection:
@@ -95,7 +98,8 @@ def choose_checks(config: Config, only: Sequence[str], skip: Sequence[str], chec
     params, severities, disabled = resolve_checks(config, catalogue.by_id())
     chosen_only, chosen_skip = list(only) or config.only, [*config.skip, *skip]
     checks = select(catalogue.checks, chosen_only, chosen_skip, disabled)
-    return Selection(checks, params, severities, chosen_only, chosen_skip, catalogue.problems)
+    known = frozenset(c.meta.id for c in catalogue.checks)
+    return Selection(checks, params, severities, chosen_only, chosen_skip, catalogue.problems, known)
 
 
 def run_audit(request: AuditRequest) -> dict[str, Any]:
@@ -111,6 +115,8 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     today = request.today or started.date()
     waiver_path = request.waivers or config.waivers
     waiver_list = waivers.load(str(waiver_path)) if waiver_path else None
+    if waiver_list:
+        check_waiver_ids(waiver_list, chosen.known_ids, str(waiver_path))
     previous = baseline.load(str(request.baseline)) if request.baseline else None
 
     def adjust(finding_docs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from auditor.model import InputError
+from auditor.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def load_attestations(path: str) -> list[Attestation]:
             if key not in entry:
                 raise InputError(path, f"missing required key {key!r}", where)
         if entry["item"] not in ITEMS_BY_ID:
-            raise InputError(path, f"unknown checklist item {entry['item']!r}", f"{where}.item")
+            hint = did_you_mean(str(entry["item"]), [i.id for i in ITEMS if i.attested])
+            raise InputError(path, f"unknown checklist item {entry['item']!r}{hint}", f"{where}.item")
         if not ITEMS_BY_ID[entry["item"]].attested:
             raise InputError(path, f"checklist item {entry['item']!r} is proven by checks, not attested", where)
         if not isinstance(entry["date"], date):

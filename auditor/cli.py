@@ -14,6 +14,8 @@ from typing import Any, NoReturn
 import click
 
 from auditor.collect.command import collect_command, live_options, wants_live
+from auditor.model import Area
+from auditor.reports import FORMATS
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -24,6 +26,8 @@ SEVERITIES = ["critical", "high", "medium", "low", "info"]
 DEFAULT_FAIL_ON = "high"
 DEFAULT_OUTPUT_DIR = "golive-report"
 
+AREAS = ", ".join(a.value for a in Area)
+FORMAT_NAMES = ", ".join(FORMATS)
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no failure at or above --fail-on
@@ -32,19 +36,54 @@ Exit codes:
   3  with --strict: the audit was incomplete (not_assessed or error findings, or nothing judged)
   130  interrupted (Ctrl-C); no report or snapshot is left half-written
 """
+REPORT_EXIT_CODES_HELP = """\b
+Exit codes:
+  0  the reports were written
+  2  usage or input error (not a golive JSON report, bad option)
+  130  interrupted (Ctrl-C); no report is left half-written
+"""
+
+
+def _examples(*lines: str) -> str:
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n"
 
 
 def _colour(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _terminal_width(stream: Any) -> int:
+    """The terminal's width when writing to one; 100 columns for files, pipes and CI logs."""
+    import shutil
+
+    from auditor.reports.terminal import PIPE_WIDTH
+
+    if hasattr(stream, "isatty") and stream.isatty():
+        return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
+    return PIPE_WIDTH
+
+
 def _input_error(exc: Exception) -> NoReturn:
+    from auditor.reports.safe_text import visible
+
     message = exc.one_line() if hasattr(exc, "one_line") else str(exc)
-    click.echo(f"golive: error: {message}", err=True)
+    # A file name may hold ESC or BEL: spelled out, it cannot rewrite the terminal.
+    click.echo(f"golive: error: {visible(message)}", err=True)
     sys.exit(EXIT_INPUT)
 
 
 class GoliveGroup(click.Group):
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's whole first line, not click's 45-character cut."""
+        rows = [
+            (name, command.get_short_help_str(limit=200))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         from auditor.model import InputError
 
@@ -58,8 +97,13 @@ class GoliveGroup(click.Group):
             sys.exit(EXIT_INTERRUPTED)
 
 
-@click.group(cls=GoliveGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="golive", prog_name="golive")
+@click.group(
+    cls=GoliveGroup,
+    epilog=_examples("golive audit --demo --format html", "golive audit --snapshot snapshot.json --strict")
+    + EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(None, "-V", "--version", package_name="golive", prog_name="golive")
 def cli() -> None:
     """Tell whether an Azure deployment is ready for production.
 
@@ -75,11 +119,21 @@ def _demo_path() -> str:
     return str(resources.files("auditor.fixtures").joinpath("demo.json"))
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(
+    epilog=_examples(
+        "golive audit --demo --format html,md",
+        "golive audit --subscription SUB_ID --format html,sarif --fail-on medium -o reports",
+    )
+    + EXIT_CODES_HELP
+)
 @click.option("--snapshot", "snapshot_path", metavar="FILE", help="Snapshot, Resource Graph JSON or resource array.")
 @click.option("--demo", is_flag=True, help="Audit the bundled demo snapshot of the guide's flat architecture.")
 @click.option(
-    "--format", "formats", multiple=True, metavar="LIST", help="Report formats, comma-separated (default: json)."
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="LIST",
+    help=f"Report formats, comma-separated: {FORMAT_NAMES} (default: json).",
 )
 @click.option(
     "--output-dir",
@@ -95,8 +149,12 @@ def _demo_path() -> str:
     default=None,
     help=f"Lowest severity whose failures exit 1 (default: {DEFAULT_FAIL_ON}).",
 )
-@click.option("--only", multiple=True, metavar="GLOB", help="Run only checks whose id or area matches (repeatable).")
-@click.option("--skip", multiple=True, metavar="GLOB", help="Skip checks whose id or area matches (repeatable).")
+@click.option(
+    "--only", multiple=True, metavar="GLOB", help=f"Run only checks whose id or area ({AREAS}) matches (repeatable)."
+)
+@click.option(
+    "--skip", multiple=True, metavar="GLOB", help=f"Skip checks whose id or area ({AREAS}) matches (repeatable)."
+)
 @click.option("--config", "config_path", metavar="FILE", help="golive.toml or pyproject.toml ([tool.golive]).")
 @click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Load extra checks from *.py files.")
 @click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
@@ -147,7 +205,7 @@ def audit(
     if wants_live(live):
         from auditor.collect.command import run_collection
 
-        snap = run_collection(live, [Path(d) for d in checks_dirs], only, skip, quiet, config)
+        snap = run_collection({**live, "verbose": verbose}, [Path(d) for d in checks_dirs], only, skip, quiet, config)
         snap.source = "live: " + ", ".join(s["subscriptionId"] for s in snap.scope["subscriptions"])
         if save_snapshot:
             snapshot.save(snap, save_snapshot)
@@ -186,7 +244,15 @@ def _print_summary(
     from auditor.reports.terminal import render_summary
 
     stream = sys.stderr if to_stderr else sys.stdout
-    text = render_summary(report, written, colour=_colour(stream), verbose=verbose, fail_on=threshold, notes=notes)
+    text = render_summary(
+        report,
+        written,
+        colour=_colour(stream),
+        verbose=verbose,
+        fail_on=threshold,
+        notes=notes,
+        width=_terminal_width(stream),
+    )
     click.echo(text, file=stream)
 
 
@@ -233,9 +299,17 @@ def _write_reports(
     return written, notes
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(
+    epilog=_examples(
+        "golive report golive-report/golive-report.json --format html",
+        "golive report old.json --format sarif,md -o rendered",
+    )
+    + REPORT_EXIT_CODES_HELP
+)
 @click.argument("result", metavar="RESULT.json")
-@click.option("--format", "formats", multiple=True, metavar="LIST", help="Formats to render (default: html).")
+@click.option(
+    "--format", "formats", multiple=True, metavar="LIST", help=f"Formats to render: {FORMAT_NAMES} (default: html)."
+)
 @click.option("--output-dir", "-o", default=DEFAULT_OUTPUT_DIR, show_default=True, metavar="DIR")
 @click.option("--sarif-include-not-assessed", is_flag=True, help="Add not_assessed findings to SARIF as notes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -245,6 +319,7 @@ def report(
     """Re-render a saved JSON report in other formats, without auditing again."""
     from auditor import reports
     from auditor.baseline import load as load_report
+    from auditor.reports.untrusted import check_consistency
 
     try:
         names = reports.parse_formats(formats or ("html",))
@@ -253,13 +328,14 @@ def report(
     if output_dir == "-":
         raise click.BadParameter("give a directory", param_hint="--output-dir")
     document = load_report(result)
+    check_consistency(document, result)
     written, notes = _write_reports(document, names, output_dir, {"include_not_assessed": sarif_include_not_assessed})
     if not quiet:
         for line in written + notes:
             click.echo(line)
 
 
-@cli.command()
+@cli.command(epilog=_examples("golive validate snapshot.json", "golive validate -q snapshot.json.gz && echo ok"))
 @click.argument("file", metavar="FILE")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
 def validate(file: str, quiet: bool) -> None:
@@ -274,12 +350,12 @@ def validate(file: str, quiet: bool) -> None:
         )
 
 
-@cli.group()
+@cli.group(epilog=_examples("golive checks list", "golive checks show aca.min-replicas"))
 def checks() -> None:
     """List and explain the checks."""
 
 
-@checks.command("list")
+@checks.command("list", epilog=_examples("golive checks list", "golive checks list --format markdown"))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Also load checks from DIR.")
 def checks_list(fmt: str, checks_dirs: tuple[str, ...]) -> None:
@@ -289,11 +365,16 @@ def checks_list(fmt: str, checks_dirs: tuple[str, ...]) -> None:
 
     catalogue = load_catalogue([Path(d) for d in checks_dirs])
     click.echo(docs.catalogue_listing([c.meta for c in catalogue.checks], fmt), nl=False)
+    from auditor.reports.safe_text import visible
+
     for problem in catalogue.problems:
-        click.echo(f"golive: plugin problem: {problem['source']} {problem['check']}: {problem['problem']}", err=True)
+        line = f"golive: plugin problem: {problem['source']} {problem['check']}: {problem['problem']}"
+        click.echo(visible(line), err=True)
 
 
-@checks.command("show")
+@checks.command(
+    "show", epilog=_examples("golive checks show aca.min-replicas", "golive checks show keyvault.rbac --format json")
+)
 @click.argument("check_id", metavar="ID")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
 @click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Also load checks from DIR.")
@@ -304,7 +385,10 @@ def checks_show(check_id: str, fmt: str, checks_dirs: tuple[str, ...]) -> None:
 
     catalogue = load_catalogue([Path(d) for d in checks_dirs]).by_id()
     if check_id not in catalogue:
-        raise click.BadParameter(f"no check with id {check_id!r} (see 'golive checks list')", param_hint="ID")
+        from auditor.suggest import did_you_mean
+
+        hint = did_you_mean(check_id, catalogue)
+        raise click.BadParameter(f"no check with id {check_id!r}{hint} (see 'golive checks list')", param_hint="ID")
     click.echo(docs.check_page(catalogue[check_id].meta, fmt), nl=False)
 
 

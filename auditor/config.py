@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from auditor.model import Check, InputError, Severity
+from auditor.suggest import did_you_mean
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -158,7 +159,8 @@ def resolve_checks(
     for check_id, table in config.checks.items():
         chk = catalogue.get(check_id)
         if chk is None:
-            raise InputError(source, f"unknown check id {check_id!r}", f"checks.{check_id}")
+            hint = did_you_mean(check_id, catalogue)
+            raise InputError(source, f"unknown check id {check_id!r}{hint}", f"checks.{check_id}")
         for key, value in table.items():
             where = f"checks.{check_id}.{key}"
             if key in _PER_CHECK:

@@ -23,6 +23,22 @@ CLOUDS = {
     "AzureChinaCloud": ("https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
 }
 TOKEN_VARIABLE = "GOLIVE_ACCESS_TOKEN"
+NOT_LOGGED_IN = (
+    "cannot authenticate to Azure: run 'az login', or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET; "
+    "see docs/collecting.md"
+)
+
+
+def show_credential_chain(verbose: bool) -> None:
+    """azure-identity logs every credential it tried, a dozen lines, when none works. golive's one-line
+    error says what to do; the chain is shown only with -v."""
+    import logging
+
+    chain_logger = logging.getLogger("azure.identity")
+    if verbose:
+        chain_logger.handlers[:] = [h for h in chain_logger.handlers if not isinstance(h, logging.NullHandler)]
+    elif not any(isinstance(h, logging.NullHandler) for h in chain_logger.handlers):
+        chain_logger.addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)

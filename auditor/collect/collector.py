@@ -232,7 +232,9 @@ def _visible_subscriptions(reader: Reader) -> list[dict[str, Any]]:
     except ReadError as exc:
         raise InputError(reader.target.endpoint, f"cannot list subscriptions: {exc}") from None
     except AzureError as exc:  # no credential in the chain, a token that cannot be had
-        raise InputError(reader.target.endpoint, f"cannot authenticate: {str(exc).splitlines()[0]}") from None
+        from auditor.collect.auth import NOT_LOGGED_IN
+
+        raise InputError(reader.target.endpoint, f"{NOT_LOGGED_IN} ({str(exc).splitlines()[0]})") from None
 
 
 def _choose(options: Options, visible: list[dict[str, Any]]) -> list[dict[str, Any]]:

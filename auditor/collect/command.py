@@ -64,13 +64,14 @@ def run_collection(
     """Collect what the checks of this run need (with `config`, as the audit will choose them);
     returns the snapshot."""
     from auditor.audit import choose_checks
-    from auditor.collect.auth import Target
+    from auditor.collect.auth import Target, show_credential_chain
     from auditor.collect.collector import Options, collect
     from auditor.collect.plan import DIAGNOSTIC_SETTINGS, make_plan
     from auditor.config import Config
 
     if params.get("ca_bundle") and not Path(params["ca_bundle"]).is_file():
         raise click.BadParameter(f"{params['ca_bundle']}: no such file", param_hint="--ca-bundle")
+    show_credential_chain(bool(params.get("verbose")))
     checks = choose_checks(config or Config(), only, skip, checks_dirs).checks
     needed = {t for c in checks for t in c.meta.needs}
     diag_targets = {t for c in checks if DIAGNOSTIC_SETTINGS in c.meta.reads for t in c.meta.types}
@@ -94,13 +95,18 @@ def run_collection(
     return snap
 
 
-@click.command("collect")
+@click.command(
+    "collect",
+    epilog="\b\nExamples:\n  golive collect --subscription SUB_ID -o snapshot.json.gz\n"
+    "  golive collect --all-subscriptions --resource-group rg-voice-prod -o snapshot.json\n",
+)
 @live_options
 @click.option("--output", "-o", "output", required=True, metavar="FILE", help="Snapshot to write (.json or .json.gz).")
 @click.option("--only", multiple=True, metavar="GLOB", help="Collect only what these checks need.")
 @click.option("--skip", multiple=True, metavar="GLOB", help="Do not collect for these checks.")
 @click.option("--checks-dir", "checks_dirs", multiple=True, metavar="DIR", help="Also plan for checks in DIR.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", count=True, help="Show the details of authentication failures.")
 def collect_command(
     output: str, only: tuple[str, ...], skip: tuple[str, ...], checks_dirs: tuple[str, ...], quiet: bool, **params: Any
 ) -> None:

@@ -43,7 +43,10 @@ def parse_formats(text: Iterable[str]) -> list[str]:
             if not name:
                 continue
             if name not in FORMATS:
-                raise ValueError(f"unknown format {name!r} (expected any of {', '.join(FORMATS)})")
+                from auditor.suggest import did_you_mean
+
+                hint = did_you_mean(name, FORMATS)
+                raise ValueError(f"unknown format {name!r}{hint} (expected any of {', '.join(FORMATS)})")
             if name not in names:
                 names.append(name)
     return names

@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from auditor.reports.safe_text import visible
+
 COLUMNS = [
     "checkId",
     "title",
@@ -28,8 +30,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
-    """Spreadsheets run cells that start with = + - @ (or a tab/CR before them) as formulas."""
+    """Spreadsheets run cells that start with = + - @ (or a tab/CR before them) as formulas;
+    invisible and bidi characters are spelled out as <U+202E>, as in every other format."""
     text = value if isinstance(value, str) else ("" if value is None else json.dumps(value, ensure_ascii=False))
+    text = visible(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

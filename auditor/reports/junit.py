@@ -1,15 +1,20 @@
 """JUnit XML for Azure DevOps and GitLab: a suite per area, a case per check, a failure per
-failing resource. not_assessed findings are skipped cases with their reason; errors are errors."""
+failing resource. not_assessed findings are skipped cases with their reason; errors are errors;
+a check that applied to nothing is skipped too, not a passing test."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from auditor.reports.safe_text import visible
+
 
 def _clean(text: str) -> str:
-    """XML 1.0 forbids most control characters; snapshot text may hold them."""
-    return "".join(ch if ch in "\t\n\r" or ord(ch) >= 0x20 else "?" for ch in str(text))
+    """XML 1.0 forbids control characters, surrogates and U+FFFE/U+FFFF, which snapshot text may
+    hold: each is spelled out as <U+XXXX>, like every invisible character, so the file stays
+    well-formed and the reader sees what was there."""
+    return "\n".join(visible(line) for line in str(text).split("\n"))
 
 
 def render(report: dict[str, Any], **_: Any) -> bytes:
@@ -19,7 +24,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
     root = ET.Element("testsuites", name="golive")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for area in report["summary"]["areas"]:
-        suite = ET.SubElement(root, "testsuite", name=area["title"])
+        suite = ET.SubElement(root, "testsuite", name=_clean(area["title"]))
         counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
         for check in (c for c in report["checks"] if c["area"] == area["id"]):
             findings = by_check.get(check["id"], [])
@@ -59,6 +64,9 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
                         + "; ".join(f"{f['resourceName']}: {f['evidence']['message']}" for f in unassessed)
                     ),
                 )
+                counts["skipped"] += 1
+            elif not any(f["status"] in ("pass", "waived") for f in findings):
+                ET.SubElement(case, "skipped", message="not applicable: no resource this check reads was found")
                 counts["skipped"] += 1
         for key, value in counts.items():
             suite.set(key, str(value))

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
-from auditor.reports.text import check_help_markdown, check_help_text
+from auditor.reports.safe_text import visible
+from auditor.reports.text import check_help_markdown, check_help_text, is_safe_url
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 MAX_RESULTS = 25_000
@@ -21,11 +23,20 @@ MAX_TAGS = 20
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
+#: The tool's home page, SARIF's tool.driver.informationUri.
+INFORMATION_URI = "https://github.com/golive/golive"
+#: "[x](javascript:...)" in a name must not become a link where a viewer renders message text as Markdown.
+_LINK_SYNTAX = re.compile(r"\]\s*\(")
+
+
+def plain_message(text: str) -> str:
+    """Snapshot text for message.text: invisible characters spelled out, Markdown link syntax broken."""
+    return _LINK_SYNTAX.sub("] (", visible(text))
 
 
 def artifact_uri(resource_id: str) -> str:
     """A relative URI reference for an ARM id: its path segments, percent-encoded."""
-    return quote(resource_id.strip("/"), safe="/-._~") or "subscriptions"
+    return quote(visible(resource_id.strip("/")), safe="/-._~") or "subscriptions"
 
 
 def _rule(check: dict[str, Any]) -> dict[str, Any]:
@@ -33,8 +44,8 @@ def _rule(check: dict[str, Any]) -> dict[str, Any]:
     rule: dict[str, Any] = {
         "id": check["id"],
         "name": "".join(part.capitalize() for part in check["id"].replace("-", ".").split(".")),
-        "shortDescription": {"text": check["title"]},
-        "fullDescription": {"text": check["rationale"]},
+        "shortDescription": {"text": visible(check["title"])},
+        "fullDescription": {"text": visible(check["rationale"])},
         "help": {"text": check_help_text(check), "markdown": check_help_markdown(check)},
         "defaultConfiguration": {"level": LEVELS[check["severity"]]},
         "properties": {
@@ -43,9 +54,16 @@ def _rule(check: dict[str, Any]) -> dict[str, Any]:
             "precision": "high",
         },
     }
-    if check["refs"]:
-        rule["helpUri"] = check["refs"][0]
+    refs = [ref for ref in check["refs"] if is_safe_url(ref)]
+    if refs:
+        rule["helpUri"] = refs[0]
     return rule
+
+
+def _visible_json(value: Any) -> Any:
+    """Every string inside `value` with its invisible characters spelled out. JSON escapes control
+    characters itself; what it leaves raw (bidi, zero-width) is made visible in the encoded text."""
+    return json.loads(visible(json.dumps(value, ensure_ascii=False)))
 
 
 def _result(finding: dict[str, Any], rule_index: int, note: bool) -> dict[str, Any]:
@@ -54,7 +72,7 @@ def _result(finding: dict[str, Any], rule_index: int, note: bool) -> dict[str, A
         "ruleId": finding["checkId"],
         "ruleIndex": rule_index,
         "level": "note" if note else LEVELS[finding["severity"]],
-        "message": {"text": f"{finding['resourceName']}: {evidence['message']}"},
+        "message": {"text": plain_message(f"{finding['resourceName']}: {evidence['message']}")},
         "locations": [
             {
                 "physicalLocation": {
@@ -62,7 +80,11 @@ def _result(finding: dict[str, Any], rule_index: int, note: bool) -> dict[str, A
                     "region": {"startLine": 1},
                 },
                 "logicalLocations": [
-                    {"fullyQualifiedName": finding["resourceId"], "name": finding["resourceName"], "kind": "resource"}
+                    {
+                        "fullyQualifiedName": visible(finding["resourceId"]),
+                        "name": visible(finding["resourceName"]),
+                        "kind": "resource",
+                    }
                 ],
             }
         ],
@@ -70,11 +92,11 @@ def _result(finding: dict[str, Any], rule_index: int, note: bool) -> dict[str, A
         "properties": {
             "status": finding["status"],
             "resourceType": finding["resourceType"],
-            "observations": evidence["observations"],
+            "observations": _visible_json(evidence["observations"]),
         },
     }
     if "expected" in evidence:
-        result["properties"]["expected"] = evidence["expected"]
+        result["properties"]["expected"] = _visible_json(evidence["expected"])
     if finding.get("baselineState") in ("new", "unchanged"):
         result["baselineState"] = finding["baselineState"]
     return result
@@ -107,6 +129,7 @@ def render(
                 "tool": {
                     "driver": {
                         "name": "golive",
+                        "informationUri": INFORMATION_URI,
                         "version": report["tool"]["version"],
                         "semanticVersion": report["tool"]["version"].split("+")[0],
                         "rules": rules,

@@ -1,28 +1,60 @@
-"""The summary printed after an audit: counts, readiness per area, the worst failures, the files."""
+"""The summary printed after an audit: counts, readiness per area, the worst failures, the files.
+
+It fits the terminal's width (100 columns when the output is not a terminal), spells out bidi and
+invisible characters from the snapshot as <U+202E>, and names what needs a person's attention:
+expired and unused waivers, stale and contradicted attestations.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 import click
 
+from auditor.reports.safe_text import visible
+from auditor.reports.triage import area_rows, checklist_rows, checklist_totals
+
 _STATUS_COLOURS = {"pass": "green", "fail": "red", "error": "magenta", "not_assessed": "yellow"}
 _SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
 _MARKS = {"pass": "ok", "fail": "FAIL", "error": "ERR", "not_assessed": "??", "not_applicable": "--"}
+#: Width when stdout is a file or a pipe (CI logs): wide enough to read, narrow enough not to wrap.
+PIPE_WIDTH = 100
+MIN_WIDTH = 60
+#: From this width a failure fits on one line with its message.
+WIDE = 140
 
 
-def _clean(text: str) -> str:
-    """Snapshot text is attacker-controlled: keep control characters and bidi overrides off the terminal."""
-    return "".join(
-        ch if ch.isprintable() and not ("\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069") else "?"
-        for ch in text
-    )
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: East Asian wide and full-width characters take two,
+    combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _short(text: str, width: int) -> str:
-    text = _clean(text)
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _short(text: object, width: int) -> str:
+    """`text` made visible and cut to `width` terminal columns."""
+    text = visible(text)
+    width = max(1, width)
+    if columns(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        used += columns(ch)
+        if used > width - 1:
+            break
+        kept.append(ch)
+    return "".join(kept) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - columns(text))
+
+
+def _row(prefix: str, *cells: tuple[object, int], rest: object, width: int) -> str:
+    """Cells cut and padded to their widths, then `rest` in whatever the line has left."""
+    line = prefix + "".join(_pad(_short(text, size), size) + " " for text, size in cells)
+    return line + _short(rest, max(8, width - columns(line)))
 
 
 def render_summary(
@@ -34,7 +66,10 @@ def render_summary(
     fail_on: str = "high",
     limit: int = 10,
     notes: list[str] | None = None,
+    width: int = PIPE_WIDTH,
 ) -> str:
+    width = max(MIN_WIDTH, width)
+
     def paint(text: str, status: str) -> str:
         fg = _STATUS_COLOURS.get(status)
         return click.style(text, fg=fg, bold=status == "fail") if colour and fg else text
@@ -42,15 +77,17 @@ def render_summary(
     lines: list[str] = []
     out: Callable[[str], None] = lines.append
     summary = report["summary"]
-    scope = report["scope"]
-    subs = scope.get("subscriptions", [])
+    subs = report["scope"].get("subscriptions", [])
     out(
-        f"golive {report['tool']['version']} · {_clean(report['snapshot'].get('source', ''))} · "
-        f"{len(subs)} subscription{'s' if len(subs) != 1 else ''} · "
-        f"{report['snapshot'].get('resourceCount', 0)} resources · {len(report['checks'])} checks"
+        _short(
+            f"golive {report['tool']['version']} · {report['snapshot'].get('source', '')} · "
+            f"{len(subs)} subscription{'s' if len(subs) != 1 else ''} · "
+            f"{report['snapshot'].get('resourceCount', 0)} resources · {len(report['checks'])} checks",
+            width,
+        )
     )
     if report["coverage"].get("mode") != "complete":
-        out(paint(f"Coverage: {report['coverage'].get('note', 'unknown')}", "not_assessed"))
+        out(paint(_short(f"Coverage: {report['coverage'].get('note', 'unknown')}", width), "not_assessed"))
     out("")
     by_status = summary["byStatus"]
     out(
@@ -63,50 +100,99 @@ def render_summary(
     out("Failures   " + " · ".join(f"{sev} {failures[sev]}" for sev in _SEVERITY_ORDER))
     out("")
     out("Readiness by area")
-    for area in summary["areas"]:
-        counts = area["counts"]
-        judged = counts["pass"] + counts["waived"] + counts["fail"] + counts["error"] + counts["not_assessed"]
+    title_width = min(28, max(10, width - 60))
+    for area in area_rows(report):
         mark = _MARKS.get(area["status"], area["status"])
+        waived = f", {area['waived']} waived" if area["waived"] else ""
         out(
-            f"  {paint(f'{mark:>4}', area['status'])}  {area['title']:<28} "
-            f"{counts['pass'] + counts['waived']:>4}/{judged:<4} passed   "
-            f"{counts['fail']} failed, {counts['not_assessed']} not assessed"
+            f"  {paint(f'{mark:>4}', area['status'])}  {_pad(_short(area['title'], title_width), title_width)} "
+            f"{area['passed']:>4}/{area['judged']:<4} passed   "
+            f"{area['failed']} failed, {area['notAssessed']} not assessed{waived}"
         )
     titles = {c["id"]: c["title"] for c in report["checks"]}
     failing = [f for f in report["findings"] if f["status"] == "fail"]
     failing.sort(key=lambda f: (_SEVERITY_ORDER.index(f["severity"]), f["checkId"], f["resourceId"].lower()))
+    id_width = min(34, max((len(f["checkId"]) for f in report["findings"]), default=10), width // 3)
+    name_width = min(30, width // 5)
     if failing:
         out("")
         shown = failing if verbose else failing[:limit]
         out(f"Most severe failures ({len(shown)} of {len(failing)})")
         for f in shown:
-            out(
-                f"  {paint(f['severity'].upper().ljust(8), 'fail')} {f['checkId']:<34} "
-                f"{_short(f['resourceName'], 30):<30} {_short(f['evidence']['message'], 90)}"
-            )
+            if width >= WIDE:
+                line = _row(
+                    "  ",
+                    (f["severity"].upper(), 8),
+                    (f["checkId"], id_width),
+                    (f["resourceName"], name_width),
+                    rest=f["evidence"]["message"],
+                    width=width,
+                )
+            else:  # narrower: the message gets a line of its own rather than a few cut words
+                line = _row("  ", (f["severity"].upper(), 8), rest=f"{f['checkId']} · {f['resourceName']}", width=width)
+                line += "\n" + _short("           " + visible(f["evidence"]["message"]), width)
+            out(paint(line[:10], "fail") + line[10:] if colour else line)
             if verbose:
-                out(f"           {_short(titles.get(f['checkId'], ''), 100)}")
+                out(_short("           " + titles.get(f["checkId"], ""), width))
     not_assessed = [f for f in report["findings"] if f["status"] in ("not_assessed", "error")]
     if not_assessed:
         out("")
         out(paint(f"Not assessed or errored ({len(not_assessed)})", "not_assessed"))
         for f in not_assessed if verbose else not_assessed[:limit]:
-            out(f"  {f['checkId']:<34} {_short(f['resourceName'], 30):<30} {_short(f['evidence']['message'], 90)}")
+            out(
+                _row(
+                    "  ",
+                    (f["checkId"], id_width),
+                    (f["resourceName"], name_width),
+                    rest=f["evidence"]["message"],
+                    width=width,
+                )
+            )
         if not verbose and len(not_assessed) > limit:
             out(f"  … {len(not_assessed) - limit} more (-v lists all)")
     for problem in report.get("problems", []):
-        out(paint(f"Plugin problem: {problem['source']} {problem['check']}: {problem['problem']}", "error"))
-    items = report["checklist"]
-    ready = sum(1 for i in items if i["status"] in ("pass", "attested"))
-    manual = sum(1 for i in items if i["status"] in ("manual", "stale"))
+        out(
+            paint(
+                _short(f"Plugin problem: {problem['source']} {problem['check']}: {problem['problem']}", width), "error"
+            )
+        )
+    items = checklist_rows(report)
+    totals = checklist_totals(items)
     out("")
-    out(f"Deployment checklist: {ready}/{len(items)} items ready, {manual} awaiting attestation")
+    out(
+        f"Deployment checklist: {totals['ready']}/{totals['total']} items ready, "
+        f"{totals['awaiting']} awaiting attestation"
+    )
+    for item in items:
+        attestation = item.get("attestation")
+        if not attestation:
+            continue
+        who = f"{attestation['by']}, {attestation['date']}"
+        if attestation.get("stale"):
+            out(
+                paint(
+                    _short(f"  Stale attestation: {item['id']} ({who}) is older than the allowed age", width),
+                    "not_assessed",
+                )
+            )
+        if item["contradicted"]:
+            out(paint(_short(f"  Contradicted attestation: {item['id']} ({who}) but its checks fail", width), "fail"))
     waivers = report.get("waivers")
     if waivers:
         out(
             f"Waivers: {waivers['applied']} finding(s) waived, {len(waivers['expired'])} expired, "
             f"{len(waivers['unused'])} unused"
         )
+        for kind, entries in (("Expired", waivers["expired"]), ("Unused", waivers["unused"])):
+            for w in entries:
+                target = w.get("resource") or w.get("tag") or "any resource"
+                when = f", expired {w['expires']}" if kind == "Expired" else ", matches no failing finding"
+                out(
+                    paint(
+                        _short(f"  {kind} waiver (line {w.get('line')}): {w['check']} on {target}{when}", width),
+                        "not_assessed",
+                    )
+                )
     baseline = report.get("baseline")
     if baseline:
         counts = baseline["counts"]
@@ -114,9 +200,9 @@ def render_summary(
     if written:
         out("Reports written:")
         for path in written:
-            out(f"  {path}")
+            out(f"  {visible(path)}")
     for note in notes or []:
-        out(paint(f"Note: {note}", "not_assessed"))
+        out(paint(f"Note: {visible(note)}", "not_assessed"))
     at_or_above = _SEVERITY_ORDER[: _SEVERITY_ORDER.index(fail_on) + 1]
     blocking = sum(failures[s] for s in at_or_above)
     if summary["ready"]:

@@ -118,3 +118,19 @@ class Browser:
         except subprocess.TimeoutExpired:
             self.process.kill()
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def set_viewport(browser: Browser, width: int, height: int = 900) -> None:
+    """Emulate a window `width` CSS pixels wide (390 is a phone, 1366 a laptop)."""
+    browser.call(
+        "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 700
+    )
+
+
+def screenshot_top(browser: Browser, path: Path, width: int, height: int) -> None:
+    """A PNG of the top `height` pixels of the page at `width`."""
+    import base64
+
+    clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+    data = browser.call("Page.captureScreenshot", format="png", clip=clip, captureBeyondViewport=True)["data"]
+    path.write_bytes(base64.b64decode(data))

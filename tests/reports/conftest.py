@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,15 @@ def artifacts() -> Path:
     path = Path(__file__).resolve().parents[2] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def with_many_findings(report: dict, count: int) -> dict:
+    """The report with `count` findings, copies of its own with distinct ids and fingerprints."""
+    base = report["findings"]
+    findings = []
+    for i in range(count):
+        source = base[i % len(base)]
+        resource_id = f"{source['resourceId']}-{i}"
+        fingerprint = hashlib.md5(f"{source['checkId']}|{resource_id}".encode()).hexdigest()
+        findings.append(dict(source, resourceId=resource_id, fingerprint=fingerprint))
+    return dict(report, findings=findings)

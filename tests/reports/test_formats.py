@@ -17,6 +17,7 @@ import pytest
 from auditor.reports import render
 from auditor.reports.sarif import MAX_RESULTS
 from tests.conftest import validate_report
+from tests.reports.conftest import with_many_findings
 
 FIXTURES = ("demo", "hardened", "hostile", "empty")
 HOSTILE_MARKERS = ("<script>window.__xss", "<img src=x", 'onmouseover="window', "<h1>broken</h1>")
@@ -103,17 +104,58 @@ def test_sarif_stays_inside_github_limits(reports):
     assert len(gzip.compress(json.dumps(document).encode())) < 10 * 1024 * 1024
 
 
+def github_html(markdown: str) -> str:
+    """The Markdown rendered as GitHub does: CommonMark with tables and strikethrough."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+
+
+def text_outside_code(html: str) -> str:
+    """The rendered text GitHub scans for @mentions: outside <code> and <pre>, tags removed."""
+    html = re.sub(r"<(code|pre)>.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", html)
+
+
 @pytest.mark.parametrize("name", FIXTURES)
 def test_markdown_summary(reports, name):
     text = render("md", reports[name]).decode()
     assert text.startswith("## golive production readiness") and len(text.encode()) <= 64_000
+    assert "### Deployment checklist" in text
+    assert not re.search(r"&#?\w+;", text), "HTML entities read as &#39; in plain-text views"
+    html = github_html(text)
     for marker in HOSTILE_MARKERS:
-        assert marker not in text
+        assert marker not in html
+    assert not re.search(r"<(script|img|a|h1|b)\b", html)
+    if name == "demo":
+        assert text.index("### Deployment checklist") < text.index("### Fix these first")
+        assert "az containerapp update --name ca-voice-backend --resource-group rg-voice-prod" in text
+
+
+def test_markdown_defuses_mentions_and_links(reports):
+    report = json.loads(json.dumps(reports["hostile"]))
+    failing = next(f for f in report["findings"] if f["status"] == "fail")
+    failing["resourceName"] = "@octocat [x](javascript:alert(1)) <b>bold</b> &#39; `tick` | pipe"
+    failing["evidence"]["message"] = "ping @security-team and @org/team"
+    for f in report["findings"]:
+        if f["checkId"] == failing["checkId"]:
+            f["resourceName"] = failing["resourceName"]
+    report["findings"].insert(0, report["findings"].pop(report["findings"].index(failing)))
+    text = render("md", report).decode()
+    assert "@octocat" in text.replace("`@`", "@")  # still readable as written
+    html = github_html(text)
+    assert not re.search(r"@\w", text_outside_code(html))
+    assert "javascript:" not in "".join(re.findall(r'href="([^"]*)"', html))
+    assert "<b>" not in html and "&amp;#39;" in html
 
 
 def test_markdown_truncates_with_a_note(reports):
     report = json.loads(json.dumps(reports["hostile"]))
-    report["findings"] = [dict(report["findings"][0], status="not_assessed") for _ in range(3000)]
+    first = report["findings"][0]
+    report["findings"] = [
+        dict(first, status="not_assessed", evidence={**first["evidence"], "message": f"reason {i}"})
+        for i in range(3000)
+    ]
     text = render("md", report).decode()
     assert len(text.encode()) <= 64_000 and "Truncated to fit" in text
 
@@ -174,14 +216,9 @@ def test_html_is_self_contained_and_escaped(reports, name):
         assert "x" * 10000 in html
 
 
-def test_html_report_of_5000_findings_stays_under_5_mb(reports):
-    report = json.loads(json.dumps(reports["demo"]))
-    base = report["findings"]
-    report["findings"] = [
-        dict(base[i % len(base)], resourceId=base[i % len(base)]["resourceId"] + f"-{i}", fingerprint=f"{i:032x}")
-        for i in range(5000)
-    ]
-    assert len(render("html", report)) < 5 * 1024 * 1024
+def test_html_report_of_5000_findings_stays_under_3_mb(reports):
+    report = with_many_findings(reports["demo"], 5000)
+    assert len(render("html", report)) < 3_000_000
 
 
 def test_junit_schema_rejects_what_ci_systems_reject(junit_schema):
@@ -191,3 +228,88 @@ def test_junit_schema_rejects_what_ci_systems_reject(junit_schema):
         junit_schema.validate('<testsuites><testsuite name="a" tests="1"><testcase name="x"/></testsuite></testsuites>')
     with pytest.raises(xmlschema.XMLSchemaValidationError):
         junit_schema.validate('<testsuites><testsuite name="a" tests="many"/></testsuites>')
+
+
+def test_junit_stays_well_formed_with_noncharacters_and_lone_surrogates(reports, junit_schema):
+    report = json.loads(json.dumps(reports["demo"]))
+    for index, finding in enumerate(report["findings"]):
+        finding["resourceName"] = ("bad\uffff", "lone\ud800", "ctl\x01\x1b", "rev\u202e")[index % 4]
+        finding["evidence"]["message"] = "msg\ufffe\udfff"
+    data = render("junit", report)
+    junit_schema.validate(data.decode("utf-8"))
+    text = " ".join(node.get("message", "") for node in ET.fromstring(data).iter("failure"))
+    assert "bad<U+FFFF>" in text and "lone<U+D800>" in text and "ctl<U+0001><U+001B>" in text
+
+
+def test_junit_not_applicable_checks_are_skipped(reports):
+    report = reports["demo"]
+    root = ET.fromstring(render("junit", report))
+    cases = {case.get("name").split(":")[0]: case for case in root.iter("testcase")}
+    statuses: dict[str, set[str]] = {c["id"]: set() for c in report["checks"]}
+    for f in report["findings"]:
+        statuses[f["checkId"]].add(f["status"])
+    not_applicable = [cid for cid, seen in statuses.items() if seen <= {"not_applicable"}]
+    assert not_applicable
+    for check_id in not_applicable:
+        skipped = cases[check_id].find("skipped")
+        assert skipped is not None and skipped.get("message").startswith("not applicable")
+    assert int(root.get("skipped")) >= len(not_applicable)
+
+
+def test_sarif_names_the_tool_and_links_rules_to_their_docs(reports):
+    report = json.loads(json.dumps(reports["hostile"]))
+    failing = next(f for f in report["findings"] if f["status"] == "fail")
+    failing["resourceName"] = "[x](javascript:alert(1))"
+    document = json.loads(render("sarif", report))
+    driver = document["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"].startswith("https://")
+    assert all(
+        rule["helpUri"].startswith("https://learn.microsoft.com/") for rule in driver["rules"] if "helpUri" in rule
+    )
+    texts = [r["message"]["text"] for run in document["runs"] for r in run["results"]]
+    assert "[x] (javascript:alert(1)): " + failing["evidence"]["message"] in texts
+    assert not any("](" in t for t in texts)
+
+
+def test_package_license_is_an_spdx_expression():
+    import tomllib
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    # A table (license = {text = ...}) makes setuptools warn on every install; SPDX needs setuptools 77.
+    assert pyproject["project"]["license"] == "MIT"
+    assert "setuptools>=77" in pyproject["build-system"]["requires"]
+
+
+HOSTILE_TEXT = "\ud800\uffff\u202e<script>x</script>`|@octocat [a](javascript:b) &#39; \x1b[2J" + "y" * 300
+
+
+def test_every_renderer_survives_hostile_text_in_every_free_text_field(reports):
+    """A report read back by `golive report` may carry anything the schema allows in its text fields."""
+    report = json.loads(json.dumps(reports["hostile"]))
+    for check in report["checks"]:
+        check["title"] = check["rationale"] = HOSTILE_TEXT
+        check["remediation"] = {"text": HOSTILE_TEXT, "az": "az x --name {name} " + HOSTILE_TEXT, "bicep": HOSTILE_TEXT}
+        check["refs"] = [HOSTILE_TEXT, "javascript:alert(1)"]
+    for finding in report["findings"]:
+        for key in ("resourceName", "resourceGroup"):
+            finding[key] = HOSTILE_TEXT
+        finding["resourceId"] += HOSTILE_TEXT
+        finding["evidence"] = {
+            "message": HOSTILE_TEXT,
+            "observations": [{"path": HOSTILE_TEXT, "observed": {"k": [HOSTILE_TEXT]}}],
+            "expected": HOSTILE_TEXT,
+        }
+    report["scope"]["subscriptions"][0]["displayName"] = HOSTILE_TEXT
+    report["coverage"]["note"] = HOSTILE_TEXT
+    for item in report["checklist"]:
+        item["title"] = HOSTILE_TEXT
+    for area in report["summary"]["areas"]:
+        area["title"] = HOSTILE_TEXT
+    for name in ("html", "md", "sarif", "junit", "csv"):
+        data = render(name, report, include_not_assessed=True)
+        text = data.decode("utf-8-sig")
+        assert "\u202e" not in text and "\x1b" not in text and "\uffff" not in text, name
+    assert "<script>x" not in render("html", report).decode()
+    markdown = github_html(render("md", report).decode())
+    assert "<script>" not in markdown and not re.search(r"@\w", text_outside_code(markdown))
+    ET.fromstring(render("junit", report))
