@@ -73,6 +73,9 @@ def validate_document(document: Any, schema_name: str, source: str) -> None:
     except fastjsonschema.JsonSchemaValueException as exc:
         where = _format_path(exc.path) if exc.path else None
         message = exc.message.replace(exc.name, "value", 1) if exc.name else exc.message
+        if exc.rule == "pattern" and where and where.endswith(".type") and isinstance(exc.value, str):
+            # Microsoft.KeyVault/vaults/ would match no check's type and vanish from the audit.
+            message = f"{exc.value!r} is not an ARM resource type (Namespace/type, no empty or trailing segment)"
         raise InputError(source, f"does not match the snapshot schema: {message}", where) from None
 
 

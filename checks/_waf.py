@@ -26,6 +26,8 @@ MINIMUM_RULE_SETS = {"owasp": (3, 2), "microsoft_defaultruleset": (2, 1)}
 CURRENT_RULE_SETS = "OWASP >= 3.2 or Microsoft_DefaultRuleSet >= 2.1"
 #: Managed-rule actions that let a match through.
 NON_BLOCKING_ACTIONS = {"log", "allow"}
+#: A policy with no managed rules (Front Door Standard) has no managedRules object at all.
+MANAGED_RULE_SETS = "properties.managedRules.managedRuleSets"
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,10 @@ def gateway_policy_config(policy: Resource) -> WafConfig:
     # GET always returns state and mode; without them the policy cannot be judged.
     state = policy.get("properties.policySettings.state", expect=str)
     mode = policy.get("properties.policySettings.mode", expect=str)
-    sets = objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
+    sets = objects(
+        policy.get(MANAGED_RULE_SETS, default=[], expect=list, parent_optional="properties.managedRules"),
+        "managedRuleSets",
+    )
     rule_sets, weakened = [], []
     for entry in sets:
         rule_sets.append((str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))))
@@ -110,6 +115,8 @@ def gateway_inline_config(gateway: Resource) -> WafConfig:
     weakened = []
     for group in objects(gateway.get(f"{prefix}.disabledRuleGroups", default=[], expect=list), "disabledRuleGroups"):
         rules = group.get("rules") or []
+        if not isinstance(rules, list):
+            raise DataError(f"{prefix}.disabledRuleGroups: rules of {group.get('ruleGroupName')!r} is not an array")
         name = group.get("ruleGroupName", "?")
         weakened.append(f"group {name} disabled" if not rules else f"{len(rules)} rule(s) of {name} disabled")
     exclusions = gateway.get(f"{prefix}.exclusions", default=[], expect=list)
@@ -122,7 +129,10 @@ def front_door_policy_config(policy: Resource) -> WafConfig:
     # enabledState defaults to Enabled (documented); mode has no documented default, so it must be read.
     state = policy.get("properties.policySettings.enabledState", default="Enabled", expect=str)
     mode = policy.get("properties.policySettings.mode", expect=str)
-    sets = objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
+    sets = objects(
+        policy.get(MANAGED_RULE_SETS, default=[], expect=list, parent_optional="properties.managedRules"),
+        "managedRuleSets",
+    )
     rule_sets, weakened = [], []
     for entry in sets:
         kind, version = str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))
@@ -144,8 +154,15 @@ def front_door_policy_config(policy: Resource) -> WafConfig:
                 elif str(rule.get("action", "")).lower() in NON_BLOCKING_ACTIONS:
                     weakened.append(f"rule {rule_id} action {rule['action']}")
                 weakened += _exclusions(len(objects(rule.get("exclusions"), "exclusions")), f"on rule {rule_id}")
-    exceptions = objects(policy.get("properties.managedRules.exceptionsList.exceptions", default=[], expect=list),
-                         "exceptionsList.exceptions")
+    exceptions = objects(
+        policy.get(
+            "properties.managedRules.exceptionsList.exceptions",
+            default=[],
+            expect=list,
+            parent_optional="properties.managedRules",  # absent: no exceptions
+        ),
+        "exceptionsList.exceptions",
+    )
     weakened += [f"{len(exceptions)} exception(s) on the policy"] if exceptions else []
     return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
 
@@ -173,7 +190,9 @@ def _covered_domains(link: Resource) -> set[str]:
     """Domain ids a security policy's associations cover on every path ("/*")."""
     covered = set()
     for association in objects(link.get("properties.parameters.associations", default=[], expect=list), "associations"):
-        patterns = association.get("patternsToMatch") or []
+        patterns = association.get("patternsToMatch")
+        if not isinstance(patterns, list):
+            raise DataError("associations.patternsToMatch is not an array")
         if "/*" not in patterns:
             continue
         for domain in objects(association.get("domains"), "associations.domains"):
