@@ -193,13 +193,15 @@ class Resource:
         expect: type | tuple[type, ...] | None = None,
         sensitive: bool = False,
         parent_optional: str | None = None,
+        record: bool = True,
     ) -> Any:
         """Read a value. Absent (or null): ARM's `default` when given and the value's parent object
         exists, else DataError: a default stands for a property ARM left out of an object it
         returned, never for an object that is not there. `parent_optional` names the ancestor from
         which on ARM documents leaving objects out as a whole (the vnetConfiguration of an environment
         outside any VNet): their absence also means the default, as long as its own parent exists.
-        Present with a type other than `expect`: DataError, so that odd shapes never pass."""
+        Present with a type other than `expect`: DataError, so that odd shapes never pass.
+        `record=False` keeps the read out of the evidence (one of many items a check sums up in a note)."""
         value, absent_parent = self._resolve(path)
         full = self._full(path)
         if value is _MISSING:
@@ -209,11 +211,13 @@ class Resource:
                 raise DataError(f"{absent_parent} is not in the snapshot (needed for {full})")
             if default is _MISSING:
                 raise DataError(f"{full} is not in the snapshot")
-            self.reads.append(Observation(full, default, default_applied=True))
+            if record:
+                self.reads.append(Observation(full, default, default_applied=True))
             return default
         if expect is not None and not _is_instance(value, expect):
             raise DataError(f"{full} is {_type_name(value)}, expected {_expected_names(expect)}")
-        self.reads.append(Observation(full, "<redacted>" if sensitive else value))
+        if record:
+            self.reads.append(Observation(full, "<redacted>" if sensitive else value))
         return value
 
     def item_views(self, path: str, *, required: bool = False) -> list[Resource]:

@@ -50,7 +50,11 @@ def select(checks: Iterable[Check], only: Sequence[str], skip: Sequence[str], di
     chosen = [c for c in checks if c.meta.id not in disabled]
     if only:
         chosen = [c for c in chosen if any(_matches(c, p) for p in only)]
-    return [c for c in chosen if not any(_matches(c, p) for p in skip)]
+    chosen = [c for c in chosen if not any(_matches(c, p) for p in skip)]
+    if checks and not chosen:
+        # An audit of nothing would exit 0 and read as "ready".
+        raise InputError("--only/--skip", "leave no check to run")
+    return chosen
 
 
 def load_catalogue(checks_dirs: Sequence[Path]) -> registry.Catalogue:
@@ -106,9 +110,9 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     inventory = Inventory(request.snapshot)
     findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
     attestation_path = request.attestations or config.attestations
-    attestations = checklist.load_attestations(str(attestation_path)) if attestation_path else []
-    max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
     today = request.today or started.date()
+    attestations = checklist.load_attestations(str(attestation_path), today) if attestation_path else []
+    max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
     waiver_path = request.waivers or config.waivers
     waiver_list = waivers.load(str(waiver_path)) if waiver_path else None
     previous = baseline.load(str(request.baseline)) if request.baseline else None

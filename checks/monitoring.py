@@ -51,7 +51,7 @@ def appinsights_workspace(component: Resource, ctx: Context) -> Verdict:
 def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
     for container in app.item_views("properties.template.containers", required=True):
         for variable in container.item_views("env"):
-            name = variable.get("name", expect=str)
+            name = variable.get("name", expect=str, record=False)
             if name.lower() in TELEMETRY_SETTINGS:
                 return f"environment variable {name}"
     env_id = app.get("properties.managedEnvironmentId", default="", expect=str)

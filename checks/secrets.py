@@ -48,9 +48,9 @@ def aca_env_plaintext(app: Resource, ctx: Context) -> Verdict:
     matches = []
     for container in _containers(app):
         for variable in container.item_views("env"):  # absent: no variables
-            name = variable.get("name", expect=str)
+            name = variable.get("name", expect=str, record=False)
             # Absent with a secretRef: judged by secrets.aca-secrets-in-keyvault.
-            value = variable.get("value", default="", expect=str, sensitive=True)
+            value = variable.get("value", default="", expect=str, sensitive=True, record=False)
             match = detect(name, value, app.subscription_id) if value else None
             if match:
                 variable.note("", match.to_evidence())
@@ -69,8 +69,8 @@ def _secrets_in_vault(app: Resource) -> dict[str, bool]:
     and `keyVaultUrl` on a secret stored inline."""
     out = {}
     for secret in app.item_views("properties.configuration.secrets"):
-        name = secret.get("name", expect=str)
-        out[name] = bool(secret.get("keyVaultUrl", default="", expect=str))
+        name = secret.get("name", expect=str, record=False)
+        out[name] = bool(secret.get("keyVaultUrl", default="", expect=str, record=False))
     return out
 
 

@@ -107,6 +107,8 @@ def render_summary(
             f"Waivers: {waivers['applied']} finding(s) waived, {len(waivers['expired'])} expired, "
             f"{len(waivers['unused'])} unused"
         )
+        for wildcard in waivers.get("wildcard", []):
+            out(paint(f"Wildcard waiver (line {wildcard['line']}): check {wildcard['check']!r}", "error"))
     baseline = report.get("baseline")
     if baseline:
         counts = baseline["counts"]
