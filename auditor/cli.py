@@ -102,6 +102,13 @@ def _demo_path() -> str:
 @click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
 @live_options
 @click.option("--save-snapshot", metavar="FILE", help="With --subscription: also keep the collected snapshot.")
+@click.option(
+    "--max-snapshot-mb",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="MB",
+    help="Largest snapshot read, as JSON after gzip (default: 1024).",
+)
 @click.option("--waivers", metavar="FILE", help="TOML file of accepted failures (justification and expiry required).")
 @click.option("--baseline", metavar="FILE", help="A previous JSON report: mark findings new, unchanged or fixed.")
 @click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only for new failures.")
@@ -128,6 +135,7 @@ def audit(
     quiet: bool,
     verbose: int,
     save_snapshot: str | None,
+    max_snapshot_mb: float | None,
     **live: Any,
 ) -> None:
     """Audit a snapshot (or collect one with --subscription) and write reports."""
@@ -152,7 +160,7 @@ def audit(
         if save_snapshot:
             snapshot.save(snap, save_snapshot)
     else:
-        snap = snapshot.load(snapshot_path or _demo_path())
+        snap = snapshot.load(snapshot_path or _demo_path(), max_snapshot_mb or snapshot.DEFAULT_MAX_SNAPSHOT_MB)
         if demo:
             snap.source = "demo"
     report = run_audit(
@@ -262,11 +270,18 @@ def report(
 @cli.command()
 @click.argument("file", metavar="FILE")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
-def validate(file: str, quiet: bool) -> None:
+@click.option(
+    "--max-snapshot-mb",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="MB",
+    help="Largest snapshot read, as JSON after gzip (default: 1024).",
+)
+def validate(file: str, quiet: bool, max_snapshot_mb: float | None) -> None:
     """Check that FILE is a readable snapshot (exit 0) or say why not (exit 2)."""
     from auditor import snapshot
 
-    snap = snapshot.load(file)
+    snap = snapshot.load(file, max_snapshot_mb or snapshot.DEFAULT_MAX_SNAPSHOT_MB)
     if not quiet:
         click.echo(
             f"{file}: valid {snap.source_format} with {len(snap.resources)} resources "
