@@ -34,6 +34,15 @@ Exit codes:
 """
 
 
+max_snapshot_option = click.option(
+    "--max-snapshot-mb",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="MB",
+    help="Largest snapshot read, as JSON after gzip (default: 1024).",
+)
+
+
 def _colour(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
@@ -102,13 +111,7 @@ def _demo_path() -> str:
 @click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
 @live_options
 @click.option("--save-snapshot", metavar="FILE", help="With --subscription: also keep the collected snapshot.")
-@click.option(
-    "--max-snapshot-mb",
-    type=click.FloatRange(min=1),
-    default=None,
-    metavar="MB",
-    help="Largest snapshot read, as JSON after gzip (default: 1024).",
-)
+@max_snapshot_option
 @click.option("--waivers", metavar="FILE", help="TOML file of accepted failures (justification and expiry required).")
 @click.option("--baseline", metavar="FILE", help="A previous JSON report: mark findings new, unchanged or fixed.")
 @click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only for new failures.")
@@ -270,13 +273,7 @@ def report(
 @cli.command()
 @click.argument("file", metavar="FILE")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
-@click.option(
-    "--max-snapshot-mb",
-    type=click.FloatRange(min=1),
-    default=None,
-    metavar="MB",
-    help="Largest snapshot read, as JSON after gzip (default: 1024).",
-)
+@max_snapshot_option
 def validate(file: str, quiet: bool, max_snapshot_mb: float | None) -> None:
     """Check that FILE is a readable snapshot (exit 0) or say why not (exit 2)."""
     from auditor import snapshot
