@@ -20,6 +20,8 @@ EXIT_FAILURES = 1
 EXIT_INPUT = 2
 EXIT_INCOMPLETE = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
+WRITTEN = "golive.written"  # click context meta: the files this command finished writing
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
 DEFAULT_FAIL_ON = "high"
 DEFAULT_OUTPUT_DIR = "golive-report"
@@ -31,6 +33,7 @@ Exit codes:
   2  usage or input error (bad file, config, option)
   3  with --strict: the audit was incomplete (not_assessed or error findings, or nothing judged)
   130  interrupted (Ctrl-C); no report or snapshot is left half-written
+  143  terminated (SIGTERM), handled as Ctrl-C
 """
 
 
@@ -47,6 +50,20 @@ def _colour(stream: Any) -> bool:
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
 
 
+def _interrupted(exc: KeyboardInterrupt, written: list[str] | None) -> NoReturn:
+    import signal
+
+    from auditor.report_set import Terminated
+
+    terminated = isinstance(exc, Terminated) or getattr(exc, "signum", None) == signal.SIGTERM
+    what = "terminated" if terminated else "interrupted"
+    if written:
+        click.echo(f"golive: {what} after writing {', '.join(written)} in full", err=True)
+    else:
+        click.echo(f"golive: {what}; nothing was written", err=True)
+    sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
+
+
 def _input_error(exc: Exception) -> NoReturn:
     message = exc.one_line() if hasattr(exc, "one_line") else str(exc)
     click.echo(f"golive: error: {message}", err=True)
@@ -61,10 +78,9 @@ class GoliveGroup(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             _input_error(exc)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # Before click turns it into "Aborted!" and exit 1, which would read as "failures found".
-            click.echo("golive: interrupted; nothing was written", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _interrupted(exc, getattr(exc, "written", None) or ctx.meta.get(WRITTEN))
 
 
 @click.group(cls=GoliveGroup, epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -162,6 +178,7 @@ def audit(
         snap.source = "live: " + ", ".join(s["subscriptionId"] for s in snap.scope["subscriptions"])
         if save_snapshot:
             snapshot.save(snap, save_snapshot)
+            click.get_current_context().meta.setdefault(WRITTEN, []).append(save_snapshot)
     else:
         snap = snapshot.load(snapshot_path or _demo_path(), max_snapshot_mb or snapshot.DEFAULT_MAX_SNAPSHOT_MB)
         if demo:
@@ -228,7 +245,7 @@ def _write_reports(
     """Render every format before writing any, so a failure leaves no half-written set.
     Returns the paths written and notes from the renderers (such as SARIF truncation)."""
     from auditor import reports
-    from auditor.snapshot import write_atomic
+    from auditor.report_set import write_set
 
     notes: list[str] = []
     rendered = {name: reports.render(name, report, notes=notes, **(options or {})) for name in names}
@@ -236,11 +253,9 @@ def _write_reports(
         sys.stdout.buffer.write(rendered["json"])
         sys.stdout.flush()
         return [], notes
-    written = []
-    for name, data in rendered.items():
-        path = Path(output_dir) / reports.FORMATS[name].filename
-        write_atomic(path, data)
-        written.append(str(path))
+    files = {reports.FORMATS[name].filename: data for name, data in rendered.items()}
+    written = write_set(files, output_dir, known=[f.filename for f in reports.FORMATS.values()])
+    click.get_current_context().meta.setdefault(WRITTEN, []).extend(written)
     return written, notes
 
 
@@ -324,11 +339,16 @@ cli.add_command(collect_command)
 
 
 def main() -> None:
+    import signal
+
+    from auditor.report_set import raise_terminated
+
+    # SIGTERM (a CI job cancelled, `kill`) unwinds like Ctrl-C, so that temporary files are removed.
+    signal.signal(signal.SIGTERM, raise_terminated)
     try:
         cli(prog_name="golive")
-    except KeyboardInterrupt:
-        click.echo("golive: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, getattr(exc, "written", None))
 
 
 if __name__ == "__main__":
