@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 from auditor import baseline, checklist, engine, registry, result, waivers
 from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
-from auditor.model import Area, Check, InputError, Severity
+from auditor.model import Area, Check, Finding, InputError, Severity
 from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
 
 _COVERAGE_NOTES = {
@@ -102,6 +102,13 @@ def choose_checks(config: Config, only: Sequence[str], skip: Sequence[str], chec
     return Selection(checks, params, severities, chosen_only, chosen_skip, catalogue.problems)
 
 
+def _drain(items: list[Finding]) -> Iterator[Finding]:
+    """Yield the items in order, removing each from the list as it goes."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def run_audit(request: AuditRequest) -> dict[str, Any]:
     started = datetime.now(timezone.utc)
     config = request.config
@@ -133,7 +140,7 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     finished = datetime.now(timezone.utc)
     snap = request.snapshot
     return result.build(
-        findings=findings,
+        findings=_drain(findings),  # each finding let go once it is a report entry: a lower peak
         checks=checks,
         severities=chosen.severities,
         params=chosen.params,

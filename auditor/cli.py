@@ -6,6 +6,7 @@ Heavy modules (the engine, the checks, the Azure SDKs) are imported inside the c
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -248,12 +249,18 @@ def _write_reports(
     from auditor.report_set import write_set
 
     notes: list[str] = []
-    rendered = {name: reports.render(name, report, notes=notes, **(options or {})) for name in names}
+    options = {"notes": notes, **(options or {})}
     if output_dir == "-":
-        sys.stdout.buffer.write(rendered["json"])
+        sys.stdout.buffer.write(reports.render("json", report, **options))
         sys.stdout.flush()
         return [], notes
-    files = {reports.FORMATS[name].filename: data for name, data in rendered.items()}
+    files: dict[str, Any] = {}
+    for name in names:
+        stream = reports.streamer(name)
+        # A streaming format writes into the staging directory; the others are rendered here.
+        files[reports.FORMATS[name].filename] = (
+            functools.partial(stream, report, **options) if stream else reports.render(name, report, **options)
+        )
     written = write_set(files, output_dir, known=[f.filename for f in reports.FORMATS.values()])
     click.get_current_context().meta.setdefault(WRITTEN, []).extend(written)
     return written, notes

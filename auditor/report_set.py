@@ -14,10 +14,10 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, BinaryIO
 
 from auditor.model import InputError
 
@@ -42,8 +42,12 @@ def raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated()
 
 
-def write_set(files: Mapping[str, bytes], output_dir: str | os.PathLike[str], known: Iterable[str]) -> list[str]:
-    """Write `files` (file name -> bytes) into output_dir as one set; report files named in `known`
+#: A file's content: its bytes, or a function that writes them into an open binary file.
+Content = bytes | Callable[[BinaryIO], None]
+
+
+def write_set(files: Mapping[str, Content], output_dir: str | os.PathLike[str], known: Iterable[str]) -> list[str]:
+    """Write `files` (file name -> content) into output_dir as one set; report files named in `known`
     that this set does not include are removed, so no older file passes for this run's.
     Returns the paths written."""
     directory = Path(output_dir)
@@ -73,9 +77,12 @@ def write_set(files: Mapping[str, bytes], output_dir: str | os.PathLike[str], kn
     return written
 
 
-def _write(path: Path, data: bytes) -> None:
+def _write(path: Path, data: Content) -> None:
     with open(path, "wb") as handle:
-        handle.write(data)
+        if isinstance(data, bytes):
+            handle.write(data)
+        else:
+            data(handle)
     os.chmod(path, 0o666 & ~_umask())  # reports are meant to be shared
 
 
