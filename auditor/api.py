@@ -220,14 +220,16 @@ class Resource:
             self.reads.append(Observation(full, "<redacted>" if sensitive else value))
         return value
 
-    def item_views(self, path: str, *, required: bool = False) -> list[Resource]:
+    def item_views(self, path: str, *, required: bool = False, parent_optional: str | None = None) -> list[Resource]:
         """Views of the objects in the array at path. Absent: ARM's empty array when the parent
         exists, unless `required` (then absent or empty is a DataError). Any item that is not an
         object is a DataError. The items are not recorded as evidence, since they may hold
-        values; read what matters through the views."""
+        values; read what matters through the views. `parent_optional` as for `get`."""
         value, absent_parent = self._resolve(path)
         full = self._full(path)
         if value is _MISSING:
+            if parent_optional is not None and _within(absent_parent, self._full(parent_optional)):
+                absent_parent = None
             if absent_parent is not None:
                 raise DataError(f"{absent_parent} is not in the snapshot (needed for {full})")
             if required:

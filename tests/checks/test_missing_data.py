@@ -186,3 +186,39 @@ def test_container_env_of_the_wrong_type_is_not_an_error_in_the_telemetry_check(
     )
     finding = only("monitor.workload-telemetry", [app])
     assert finding.status.value == "not_assessed" and "containers[0].env is boolean" in finding.evidence["message"]
+
+
+def _audit_with(resource_type: str, change, check_ids: tuple[str, ...]) -> dict[str, set[str]]:
+    snap = snapshot.load(FIXTURES / "hardened.json")
+    target = next(r for r in snap.resources if r["type"].lower() == resource_type.lower())
+    changed = copy.deepcopy(target)
+    change(changed["properties"]["managedRules"]["managedRuleSets"][0])
+    snap.resources = [changed if r is target else r for r in snap.resources]
+    catalogue = discover(entry_points=False).by_id()
+    return {c: {f.status.value for f in engine.run([catalogue[c]], Inventory(snap))} for c in check_ids}
+
+
+@pytest.mark.parametrize("odd", [0, {}, ["Disabled"], True])
+def test_a_gateway_waf_override_state_of_the_wrong_type_never_passes(odd):
+    """An override rule whose `state` is not a string was read as str(state) != "disabled": a rule
+    switched off in an unexpected shape counted as on (azure-rest-api-specs network
+    webapplicationfirewall.json: ManagedRuleOverride.state is a string enum)."""
+
+    def override(rule_set):
+        rule = {"ruleId": "942100", "state": odd}
+        rule_set["ruleGroupOverrides"] = [{"ruleGroupName": "REQUEST-942-APPLICATION-ATTACK-SQLI", "rules": [rule]}]
+
+    policy = "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"
+    statuses = _audit_with(policy, override, ("appgw.waf-rule-set",))
+    assert statuses["appgw.waf-rule-set"] == {"not_assessed"}, statuses
+
+
+@pytest.mark.parametrize(("field", "odd"), [("enabledState", {}), ("enabledState", 0), ("ruleId", ["942100"])])
+def test_a_front_door_waf_override_of_the_wrong_type_never_passes(field, odd):
+    def override(rule_set):
+        rule = {"ruleId": "942100", "enabledState": "Disabled", "action": "Block"} | {field: odd}
+        rule_set["ruleGroupOverrides"] = [{"ruleGroupName": "SQLI", "rules": [rule]}]
+
+    policy = "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies"
+    statuses = _audit_with(policy, override, ("frontdoor.waf-rule-set",))
+    assert statuses["frontdoor.waf-rule-set"] == {"not_assessed"}, statuses
