@@ -2,8 +2,9 @@
 
 Missing or odd data must never pass and never make a check raise. Each mutation of a fixture is
 audited with every built-in check; a finding that passes where the untouched fixture did not pass,
-or any `error`, is a hole. The exceptions are properties whose absence means a documented ARM
-default that is the passing value (ALLOWED_DEFAULTS, each with its source).
+a pass that survives the retyping of a value it recorded reading, or any `error`, is a hole. The
+exceptions are properties whose absence means a documented ARM default that is the passing value
+(ALLOWED_DEFAULTS, each with its source).
 """
 
 from __future__ import annotations
@@ -153,6 +154,14 @@ class Sweep:
 
     def _statuses(self, snap: snapshot.Snapshot) -> dict[tuple[str, str], tuple[str, str]]:
         findings = engine.run(self.checks, Inventory(snap), engine.RunOptions())
+        if not hasattr(self, "read_paths"):  # the untouched fixture: what each pass was judged on
+            self.read_paths = {
+                (f.check_id, f.resource_id.lower()): {
+                    o["path"].lower() for o in f.evidence.get("observations", []) if not o.get("defaultApplied")
+                }
+                for f in findings
+                if f.status.value == "pass"
+            }
         return {(f.check_id, f.resource_id.lower()): (f.status.value, f.evidence.get("message", "")) for f in findings}
 
     def mutations(self) -> Iterator[Mutation]:
@@ -196,9 +205,18 @@ class Sweep:
             # The engine's safety net turns a raise after a read into not_assessed; a built-in
             # check must not need it, so that its reason names the path it could not read.
             raised = status == "not_assessed" and "the check raised" in message
-            if status == "error" or raised or (new_pass and not allowed(key[0], mutation)):
+            # A pass judged on a value that now has another type: it cannot have looked at it.
+            kept_pass = status == "pass" and key[1] == resource_id.lower() and self._read_retyped(key, mutation)
+            if status == "error" or raised or kept_pass or (new_pass and not allowed(key[0], mutation)):
                 holes.append(Hole(where, key[0], key[1], before, status, message))
         return holes
+
+
+    def _read_retyped(self, key: tuple[str, str], mutation: Mutation) -> bool:
+        if not mutation.kind.startswith("retype:") or mutation.kind == "retype:null":
+            return False  # null is ARM's absent: a documented default may stand in
+        where = mutation.dotted.lower()
+        return any(p == where or p.startswith((f"{where}.", f"{where}[")) for p in self.read_paths.get(key, ()))
 
 
 def allowed(check_id: str, mutation: Mutation) -> bool:

@@ -45,7 +45,8 @@ def test_every_allowed_default_names_its_source():
 
 def test_the_sweep_finds_a_hole_when_there_is_one():
     """The harness itself: a check that passes when a property is gone is caught by its deletion,
-    and a check that raises is caught as an error."""
+    one that raises is caught as an error, and one that passes whatever type it read is caught by
+    the retyping of what it read."""
     from auditor.api import check, passed
     from tests.test_engine import catalogue_of, meta
 
@@ -59,8 +60,15 @@ def test_the_sweep_finds_a_hole_when_there_is_one():
     def raises(res, ctx):
         return 1 / 0 if not res.has("properties.adminUserEnabled") else res.get("x.y")
 
-    sweep = Sweep("demo", catalogue_of(absent_passes, raises))
+    @check(**meta("t.any-type-passes", types=[registry]))
+    def any_type_passes(res, ctx):
+        res.get("properties.adminUserEnabled")  # no expect=: any type is taken
+        return passed("fine")
+
+    sweep = Sweep("demo", catalogue_of(absent_passes, raises, any_type_passes))
     mutations = [m for m in sweep.mutations() if sweep.snap.resources[m.index]["type"] == registry]
     holes = _run(sweep, mutations)
     assert any("t.absent-passes not_assessed -> pass" in h for h in holes), holes
     assert any("t.raises not_assessed -> error" in h for h in holes), holes
+    retyped = [h for h in holes if "t.any-type-passes pass -> pass" in h]
+    assert retyped and all("retype:" in h and "properties.adminUserEnabled" in h for h in retyped), holes
