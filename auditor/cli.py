@@ -177,6 +177,7 @@ def audit(
 
         snap = run_collection(live, [Path(d) for d in checks_dirs], only, skip, quiet, config)
         snap.source = "live: " + ", ".join(s["subscriptionId"] for s in snap.scope["subscriptions"])
+        snapshot.reject_lone_surrogates({"resources": snap.resources}, snap.source)  # ARM may send one too
         if save_snapshot:
             snapshot.save(snap, save_snapshot)
             click.get_current_context().meta.setdefault(WRITTEN, []).append(save_snapshot)

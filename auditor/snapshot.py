@@ -142,7 +142,7 @@ def read_json_file(path: str | os.PathLike[str], max_mb: float = DEFAULT_MAX_SNA
         raise InputError(name, "is too large to parse in the memory available") from None
     if _SURROGATE_ESCAPE.search(text):  # only a \\uD800-\\uDFFF escape can make a lone surrogate
         del text
-        _reject_lone_surrogates(document, name)
+        reject_lone_surrogates(document, name)
     return document
 
 
@@ -177,7 +177,7 @@ def _too_large(name: str, limit: int) -> InputError:
     )
 
 
-def _reject_lone_surrogates(document: Any, name: str) -> None:
+def reject_lone_surrogates(document: Any, name: str) -> None:
     """A \\ud800 without its pair parses into a str that cannot be written as UTF-8: every report
     writer and hash would fail on it. Named by its path, as bad input."""
     stack: list[tuple[Any, str]] = [(document, "")]
