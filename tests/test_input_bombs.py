@@ -110,23 +110,13 @@ def test_a_report_read_back_with_a_lone_surrogate_is_bad_input(tmp_path):
 def test_a_lone_surrogate_in_a_live_collection_is_bad_input(tmp_path):
     """The fake ARM serves the demo with a name holding an escaped lone surrogate, as ARM's JSON could."""
     from auditor.testing.fake_arm import FakeArm
-    from tests.collect.conftest import document, subscriptions_of
+    from tests.collect.conftest import document, live_target
 
     doc = document("demo")
     app = next(r for r in doc["resources"] if r["type"] == "Microsoft.App/containerApps")
     app["name"] += "\ud800"
     with FakeArm(doc, page_size=4) as arm:
-        run = golive(
-            "audit",
-            *[arg for sub in subscriptions_of(doc) for arg in ("--subscription", sub)],
-            "--arm-endpoint",
-            arm.url,
-            "--ca-bundle",
-            arm.ca_bundle,
-            "-o",
-            str(tmp_path / "out"),
-            "-q",
-            env={"GOLIVE_ACCESS_TOKEN": "t"},
-        )
+        token = {"GOLIVE_ACCESS_TOKEN": "t"}
+        run = golive("audit", *live_target(doc, arm), "-o", str(tmp_path / "out"), "-q", env=token)
     _one_line_error(run, "live: ", "lone surrogate (\\ud800)", "(resources[")
     assert not (tmp_path / "out").exists()
