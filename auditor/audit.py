@@ -114,8 +114,7 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     config = request.config
     chosen = choose_checks(config, request.only, request.skip, request.checks_dirs)
     checks = chosen.checks
-    inventory = Inventory(request.snapshot)
-    findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
+    # Inputs first: a bad waiver or attestation file fails before the audit spends its time.
     attestation_path = request.attestations or config.attestations
     today = request.today or started.date()
     attestations = checklist.load_attestations(str(attestation_path), today) if attestation_path else []
@@ -123,6 +122,8 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     waiver_path = request.waivers or config.waivers
     waiver_list = waivers.load(str(waiver_path)) if waiver_path else None
     previous = baseline.load(str(request.baseline)) if request.baseline else None
+    inventory = Inventory(request.snapshot)
+    findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
 
     def adjust(finding_docs: list[dict[str, Any]]) -> dict[str, Any]:
         extra: dict[str, Any] = {}
