@@ -242,10 +242,16 @@ def judged_anything(report: dict[str, Any]) -> bool:
 
 
 def _write_reports(
-    report: dict[str, Any], names: list[str], output_dir: str, options: dict[str, Any] | None = None
+    report: dict[str, Any],
+    names: list[str],
+    output_dir: str,
+    options: dict[str, Any] | None = None,
+    *,
+    whole_set: bool = True,
 ) -> tuple[list[str], list[str]]:
-    """Render every format before writing any, so a failure leaves no half-written set.
-    Returns the paths written and notes from the renderers (such as SARIF truncation)."""
+    """Write the reports as a set (auditor.report_set): a failure or an interrupt leaves the
+    previous set as it was. Returns the paths written and notes from the renderers (such as
+    SARIF truncation)."""
     from auditor import reports
     from auditor.report_set import write_set
 
@@ -262,7 +268,10 @@ def _write_reports(
         files[reports.FORMATS[name].filename] = (
             functools.partial(stream, report, **options) if stream else reports.render(name, report, **options)
         )
-    written = write_set(files, output_dir, known=[f.filename for f in reports.FORMATS.values()])
+    # An audit's reports replace the previous run's set whole; a re-render adds formats beside the
+    # report it was made from.
+    known = [f.filename for f in reports.FORMATS.values()] if whole_set else []
+    written = write_set(files, output_dir, known=known)
     click.get_current_context().meta.setdefault(WRITTEN, []).extend(written)
     return written, notes
 
@@ -287,7 +296,8 @@ def report(
     if output_dir == "-":
         raise click.BadParameter("give a directory", param_hint="--output-dir")
     document = load_report(result)
-    written, notes = _write_reports(document, names, output_dir, {"include_not_assessed": sarif_include_not_assessed})
+    options = {"include_not_assessed": sarif_include_not_assessed}
+    written, notes = _write_reports(document, names, output_dir, options, whole_set=False)
     if not quiet:
         for line in written + notes:
             click.echo(line)

@@ -163,3 +163,11 @@ def test_concurrent_runs_into_one_directory_leave_one_runs_set(tmp_path):
         else:
             assert names == {"golive-report.json", "golive-report.html", "golive-report.sarif"}
             assert '"resultsBeforeTruncation": 0' in (out / "golive-report.sarif").read_text()  # it passes
+
+
+def test_re_rendering_into_the_audit_directory_keeps_the_source_report(tmp_path):
+    out = tmp_path / "out"
+    _invoke("audit", "--demo", "--format", "json,md", "-o", str(out), "-q")
+    result = _invoke("report", str(out / "golive-report.json"), "--format", "html", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == {"golive-report.json", "golive-report.md", "golive-report.html"}
