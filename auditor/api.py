@@ -109,13 +109,17 @@ def _type_name(value: Any) -> str:
 
 
 class Resource:
-    """A read-only view of one ARM resource that remembers every path a check reads."""
+    """A read-only view of one ARM resource that remembers every path a check reads.
 
-    __slots__ = ("raw", "reads")
+    `item_views` gives views of the objects in an array (a container, a listener); a view reads
+    with the same rules and records its paths in full (`properties.template.containers[0].env`)."""
 
-    def __init__(self, raw: Mapping[str, Any]) -> None:
+    __slots__ = ("prefix", "raw", "reads")
+
+    def __init__(self, raw: Mapping[str, Any], reads: list[Observation] | None = None, prefix: str = "") -> None:
         self.raw = raw
-        self.reads: list[Observation] = []
+        self.reads: list[Observation] = [] if reads is None else reads
+        self.prefix = prefix
 
     @property
     def id(self) -> str:
@@ -138,34 +142,48 @@ class Resource:
     def resource_group(self) -> str:
         return resource_group_of(self.id)
 
-    def lookup(self, path: str) -> Any:
-        """The value at path, or _MISSING; raises DataError when the path crosses a non-container."""
+    def _full(self, path: str) -> str:
+        if not self.prefix or not path:
+            return path or self.prefix
+        return f"{self.prefix}{path}" if path.startswith("[") else f"{self.prefix}.{path}"
+
+    def _resolve(self, path: str) -> tuple[Any, str | None]:
+        """(the value at path or _MISSING, the nearest absent ancestor of path or None).
+
+        The ancestor is None when the value's parent exists as an object (or array): only then
+        does an absent value mean what ARM means by leaving a property out. Raises DataError when
+        the path crosses a value that is neither."""
         node: Any = self.raw
         walked: list[str] = []
-        for part in _split_path(path):
+        parts = _split_path(path)
+        for depth, part in enumerate(parts):
             if node is None:
-                return _MISSING
+                return _MISSING, self._full(_join(walked))
             if isinstance(part, int):
                 if not isinstance(node, list):
-                    raise DataError(f"{'.'.join(walked) or 'resource'} is {_type_name(node)}, expected array")
-                if part >= len(node):
-                    return _MISSING
-                node = node[part]
+                    raise DataError(f"{self._full(_join(walked)) or 'resource'} is {_type_name(node)}, expected array")
                 walked.append(f"[{part}]")
+                if part >= len(node):
+                    return _MISSING, None if depth == len(parts) - 1 else self._full(_join(walked))
+                node = node[part]
                 continue
             if not isinstance(node, Mapping):
-                raise DataError(f"{'.'.join(walked) or 'resource'} is {_type_name(node)}, expected object")
+                raise DataError(f"{self._full(_join(walked)) or 'resource'} is {_type_name(node)}, expected object")
+            walked.append(part)
             if part in node:
                 node = node[part]
-            else:
-                # ARM property names are case-insensitive; producers differ (DisableLocalAuth vs disableLocalAuth)
-                wanted = part.lower()
-                key = next((k for k in node if isinstance(k, str) and k.lower() == wanted), None)
-                if key is None:
-                    return _MISSING
-                node = node[key]
-            walked.append(part)
-        return _MISSING if node is None else node
+                continue
+            # ARM property names are case-insensitive; producers differ (DisableLocalAuth vs disableLocalAuth)
+            wanted = part.lower()
+            key = next((k for k in node if isinstance(k, str) and k.lower() == wanted), None)
+            if key is None:
+                return _MISSING, None if depth == len(parts) - 1 else self._full(_join(walked))
+            node = node[key]
+        return (_MISSING, None) if node is None else (node, None)
+
+    def lookup(self, path: str) -> Any:
+        """The value at path, or _MISSING; raises DataError when the path crosses a non-container."""
+        return self._resolve(path)[0]
 
     def get(
         self,
@@ -174,26 +192,74 @@ class Resource:
         *,
         expect: type | tuple[type, ...] | None = None,
         sensitive: bool = False,
+        parent_optional: str | None = None,
+        record: bool = True,
     ) -> Any:
-        """Read a value. Absent (or null): ARM's `default` when given, else DataError.
-        Present with a type other than `expect`: DataError, so that odd shapes never pass."""
-        value = self.lookup(path)
+        """Read a value. Absent (or null): ARM's `default` when given and the value's parent object
+        exists, else DataError: a default stands for a property ARM left out of an object it
+        returned, never for an object that is not there. `parent_optional` names the ancestor from
+        which on ARM documents leaving objects out as a whole (the vnetConfiguration of an environment
+        outside any VNet): their absence also means the default, as long as its own parent exists.
+        Present with a type other than `expect`: DataError, so that odd shapes never pass.
+        `record=False` keeps the read out of the evidence (one of many items a check sums up in a note)."""
+        value, absent_parent = self._resolve(path)
+        full = self._full(path)
         if value is _MISSING:
+            if parent_optional is not None and _within(absent_parent, self._full(parent_optional)):
+                absent_parent = None
+            if absent_parent is not None:
+                raise DataError(f"{absent_parent} is not in the snapshot (needed for {full})")
             if default is _MISSING:
-                raise DataError(f"{path} is not in the snapshot")
-            self.reads.append(Observation(path, default, default_applied=True))
+                raise DataError(f"{full} is not in the snapshot")
+            if record:
+                self.reads.append(Observation(full, default, default_applied=True))
             return default
         if expect is not None and not _is_instance(value, expect):
-            raise DataError(f"{path} is {_type_name(value)}, expected {_expected_names(expect)}")
-        self.reads.append(Observation(path, "<redacted>" if sensitive else value))
+            raise DataError(f"{full} is {_type_name(value)}, expected {_expected_names(expect)}")
+        if record:
+            self.reads.append(Observation(full, "<redacted>" if sensitive else value))
         return value
+
+    def item_views(self, path: str, *, required: bool = False, parent_optional: str | None = None) -> list[Resource]:
+        """Views of the objects in the array at path. Absent: ARM's empty array when the parent
+        exists, unless `required` (then absent or empty is a DataError). Any item that is not an
+        object is a DataError. The items are not recorded as evidence, since they may hold
+        values; read what matters through the views. `parent_optional` as for `get`."""
+        value, absent_parent = self._resolve(path)
+        full = self._full(path)
+        if value is _MISSING:
+            if parent_optional is not None and _within(absent_parent, self._full(parent_optional)):
+                absent_parent = None
+            if absent_parent is not None:
+                raise DataError(f"{absent_parent} is not in the snapshot (needed for {full})")
+            if required:
+                raise DataError(f"{full} is not in the snapshot")
+            value = []
+        if required and value == []:
+            raise DataError(f"{full} is empty")
+        if not isinstance(value, list):
+            raise DataError(f"{full} is {_type_name(value)}, expected array")
+        views = []
+        for index, item in enumerate(value):
+            if not isinstance(item, Mapping):
+                raise DataError(f"{full}[{index}] is {_type_name(item)}, expected object")
+            views.append(Resource(item, self.reads, f"{full}[{index}]"))
+        return views
 
     def has(self, path: str) -> bool:
         return self.lookup(path) is not _MISSING
 
     def note(self, path: str, observed: Any) -> None:
         """Record an observation that was not a plain read (a count, a derived value)."""
-        self.reads.append(Observation(path, observed))
+        self.reads.append(Observation(self._full(path), observed))
+
+
+def _within(path: str | None, ancestor: str) -> bool:
+    return path is not None and (path == ancestor or path.startswith((f"{ancestor}.", f"{ancestor}[")))
+
+
+def _join(walked: list[str]) -> str:
+    return ".".join(walked).replace(".[", "[")
 
 
 def _is_instance(value: Any, expect: type | tuple[type, ...]) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -12,7 +12,7 @@ from typing import Any
 from auditor import baseline, checklist, engine, registry, result, waivers
 from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
-from auditor.model import Area, Check, InputError, Severity
+from auditor.model import Area, Check, Finding, InputError, Severity
 from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
 from auditor.suggest import check_waiver_ids, did_you_mean
 
@@ -52,7 +52,11 @@ def select(checks: Iterable[Check], only: Sequence[str], skip: Sequence[str], di
     chosen = [c for c in checks if c.meta.id not in disabled]
     if only:
         chosen = [c for c in chosen if any(_matches(c, p) for p in only)]
-    return [c for c in chosen if not any(_matches(c, p) for p in skip)]
+    chosen = [c for c in chosen if not any(_matches(c, p) for p in skip)]
+    if checks and not chosen:
+        # An audit of nothing would exit 0 and read as "ready".
+        raise InputError("--only/--skip", "leave no check to run")
+    return chosen
 
 
 def load_catalogue(checks_dirs: Sequence[Path]) -> registry.Catalogue:
@@ -102,22 +106,30 @@ def choose_checks(config: Config, only: Sequence[str], skip: Sequence[str], chec
     return Selection(checks, params, severities, chosen_only, chosen_skip, catalogue.problems, known)
 
 
+def _drain(items: list[Finding]) -> Iterator[Finding]:
+    """Yield the items in order, removing each from the list as it goes."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def run_audit(request: AuditRequest) -> dict[str, Any]:
     started = datetime.now(timezone.utc)
     config = request.config
     chosen = choose_checks(config, request.only, request.skip, request.checks_dirs)
     checks = chosen.checks
-    inventory = Inventory(request.snapshot)
-    findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
+    # Inputs first: a bad waiver or attestation file fails before the audit spends its time.
     attestation_path = request.attestations or config.attestations
-    attestations = checklist.load_attestations(str(attestation_path)) if attestation_path else []
-    max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
     today = request.today or started.date()
+    attestations = checklist.load_attestations(str(attestation_path), today) if attestation_path else []
+    max_age = config.attestation_max_age_days or checklist.DEFAULT_MAX_AGE_DAYS
     waiver_path = request.waivers or config.waivers
     waiver_list = waivers.load(str(waiver_path)) if waiver_path else None
     if waiver_list:
         check_waiver_ids(waiver_list, chosen.known_ids, str(waiver_path))
     previous = baseline.load(str(request.baseline)) if request.baseline else None
+    inventory = Inventory(request.snapshot)
+    findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
 
     def adjust(finding_docs: list[dict[str, Any]]) -> dict[str, Any]:
         extra: dict[str, Any] = {}
@@ -135,7 +147,7 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     finished = datetime.now(timezone.utc)
     snap = request.snapshot
     return result.build(
-        findings=findings,
+        findings=_drain(findings),  # each finding let go once it is a report entry: a lower peak
         checks=checks,
         severities=chosen.severities,
         params=chosen.params,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from auditor.model import InputError
@@ -61,7 +61,13 @@ class Attestation:
     evidence: str
 
 
-def load_attestations(path: str) -> list[Attestation]:
+#: An attestation may carry tomorrow's date (UTC) where the attester's day is ahead; later is a typo.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def load_attestations(path: str, today: date | None = None) -> list[Attestation]:
+    """Read attestations; with `today`, one dated after it (beyond a day of time zones) is an error:
+    it would count as current for years."""
     from auditor.config import read_toml
 
     document = read_toml(path)
@@ -87,8 +93,10 @@ def load_attestations(path: str) -> list[Attestation]:
             raise InputError(path, f"unknown checklist item {entry['item']!r}{hint}", f"{where}.item")
         if not ITEMS_BY_ID[entry["item"]].attested:
             raise InputError(path, f"checklist item {entry['item']!r} is proven by checks, not attested", where)
-        if not isinstance(entry["date"], date):
-            raise InputError(path, "date must be a TOML date such as 2026-11-01", f"{where}.date")
+        if not isinstance(entry["date"], date) or isinstance(entry["date"], datetime):
+            raise InputError(path, "date must be a TOML date such as 2026-11-01 (not a date-time)", f"{where}.date")
+        if today is not None and entry["date"] > today + FUTURE_TOLERANCE:
+            raise InputError(path, f"date {entry['date'].isoformat()} is in the future", f"{where}.date")
         for key in ("by", "evidence"):
             if not isinstance(entry[key], str) or not entry[key].strip():
                 raise InputError(path, f"{key} must be a non-empty string", f"{where}.{key}")

@@ -6,6 +6,7 @@ Heavy modules (the engine, the checks, the Azure SDKs) are imported inside the c
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,8 @@ EXIT_FAILURES = 1
 EXIT_INPUT = 2
 EXIT_INCOMPLETE = 3
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as a shell reports it
+WRITTEN = "golive.written"  # click context meta: the files this command finished writing
 SEVERITIES = ["critical", "high", "medium", "low", "info"]
 DEFAULT_FAIL_ON = "high"
 DEFAULT_OUTPUT_DIR = "golive-report"
@@ -35,6 +38,7 @@ Exit codes:
   2  usage or input error (bad file, config, option)
   3  with --strict: the audit was incomplete (not_assessed or error findings, or nothing judged)
   130  interrupted (Ctrl-C); no report or snapshot is left half-written
+  143  terminated (SIGTERM), handled as Ctrl-C
 """
 REPORT_EXIT_CODES_HELP = """\b
 Exit codes:
@@ -46,6 +50,15 @@ Exit codes:
 
 def _examples(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines) + "\n\n"
+
+
+max_snapshot_option = click.option(
+    "--max-snapshot-mb",
+    type=click.FloatRange(min=1),
+    default=None,
+    metavar="MB",
+    help="Largest snapshot read, as JSON after gzip (default: 1024).",
+)
 
 
 def _colour(stream: Any) -> bool:
@@ -61,6 +74,18 @@ def _terminal_width(stream: Any) -> int:
     if hasattr(stream, "isatty") and stream.isatty():
         return shutil.get_terminal_size((PIPE_WIDTH, 24)).columns
     return PIPE_WIDTH
+def _interrupted(exc: KeyboardInterrupt, written: list[str] | None) -> NoReturn:
+    import signal
+
+    from auditor.report_set import Terminated
+
+    terminated = isinstance(exc, Terminated) or getattr(exc, "signum", None) == signal.SIGTERM
+    what = "terminated" if terminated else "interrupted"
+    if written:
+        click.echo(f"golive: {what} after writing {', '.join(written)} in full", err=True)
+    else:
+        click.echo(f"golive: {what}; nothing was written", err=True)
+    sys.exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED)
 
 
 def _input_error(exc: Exception) -> NoReturn:
@@ -91,10 +116,9 @@ class GoliveGroup(click.Group):
             return super().invoke(ctx)
         except InputError as exc:
             _input_error(exc)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # Before click turns it into "Aborted!" and exit 1, which would read as "failures found".
-            click.echo("golive: interrupted; nothing was written", err=True)
-            sys.exit(EXIT_INTERRUPTED)
+            _interrupted(exc, getattr(exc, "written", None) or ctx.meta.get(WRITTEN))
 
 
 @click.group(
@@ -160,6 +184,7 @@ def _demo_path() -> str:
 @click.option("--attestations", metavar="FILE", help="TOML file attesting manual checklist items.")
 @live_options
 @click.option("--save-snapshot", metavar="FILE", help="With --subscription: also keep the collected snapshot.")
+@max_snapshot_option
 @click.option("--waivers", metavar="FILE", help="TOML file of accepted failures (justification and expiry required).")
 @click.option("--baseline", metavar="FILE", help="A previous JSON report: mark findings new, unchanged or fixed.")
 @click.option("--fail-on-new", is_flag=True, help="With --baseline: exit 1 only for new failures.")
@@ -186,6 +211,7 @@ def audit(
     quiet: bool,
     verbose: int,
     save_snapshot: str | None,
+    max_snapshot_mb: float | None,
     **live: Any,
 ) -> None:
     """Audit a snapshot (or collect one with --subscription) and write reports."""
@@ -207,10 +233,12 @@ def audit(
 
         snap = run_collection({**live, "verbose": verbose}, [Path(d) for d in checks_dirs], only, skip, quiet, config)
         snap.source = "live: " + ", ".join(s["subscriptionId"] for s in snap.scope["subscriptions"])
+        snapshot.reject_lone_surrogates({"resources": snap.resources}, snap.source)  # ARM may send one too
         if save_snapshot:
             snapshot.save(snap, save_snapshot)
+            click.get_current_context().meta.setdefault(WRITTEN, []).append(save_snapshot)
     else:
-        snap = snapshot.load(snapshot_path or _demo_path())
+        snap = snapshot.load(snapshot_path or _demo_path(), max_snapshot_mb or snapshot.DEFAULT_MAX_SNAPSHOT_MB)
         if demo:
             snap.source = "demo"
     report = run_audit(
@@ -278,24 +306,37 @@ def judged_anything(report: dict[str, Any]) -> bool:
 
 
 def _write_reports(
-    report: dict[str, Any], names: list[str], output_dir: str, options: dict[str, Any] | None = None
+    report: dict[str, Any],
+    names: list[str],
+    output_dir: str,
+    options: dict[str, Any] | None = None,
+    *,
+    whole_set: bool = True,
 ) -> tuple[list[str], list[str]]:
-    """Render every format before writing any, so a failure leaves no half-written set.
-    Returns the paths written and notes from the renderers (such as SARIF truncation)."""
+    """Write the reports as a set (auditor.report_set): a failure or an interrupt leaves the
+    previous set as it was. Returns the paths written and notes from the renderers (such as
+    SARIF truncation)."""
     from auditor import reports
-    from auditor.snapshot import write_atomic
+    from auditor.report_set import write_set
 
     notes: list[str] = []
-    rendered = {name: reports.render(name, report, notes=notes, **(options or {})) for name in names}
+    options = {"notes": notes, **(options or {})}
     if output_dir == "-":
-        sys.stdout.buffer.write(rendered["json"])
+        sys.stdout.buffer.write(reports.render("json", report, **options))
         sys.stdout.flush()
         return [], notes
-    written = []
-    for name, data in rendered.items():
-        path = Path(output_dir) / reports.FORMATS[name].filename
-        write_atomic(path, data)
-        written.append(str(path))
+    files: dict[str, Any] = {}
+    for name in names:
+        stream = reports.streamer(name)
+        # A streaming format writes into the staging directory; the others are rendered here.
+        files[reports.FORMATS[name].filename] = (
+            functools.partial(stream, report, **options) if stream else reports.render(name, report, **options)
+        )
+    # An audit's reports replace the previous run's set whole; a re-render adds formats beside the
+    # report it was made from.
+    known = [f.filename for f in reports.FORMATS.values()] if whole_set else []
+    written = write_set(files, output_dir, known=known)
+    click.get_current_context().meta.setdefault(WRITTEN, []).extend(written)
     return written, notes
 
 
@@ -329,7 +370,8 @@ def report(
         raise click.BadParameter("give a directory", param_hint="--output-dir")
     document = load_report(result)
     check_consistency(document, result)
-    written, notes = _write_reports(document, names, output_dir, {"include_not_assessed": sarif_include_not_assessed})
+    options = {"include_not_assessed": sarif_include_not_assessed}
+    written, notes = _write_reports(document, names, output_dir, options, whole_set=False)
     if not quiet:
         for line in written + notes:
             click.echo(line)
@@ -338,11 +380,12 @@ def report(
 @cli.command(epilog=_examples("golive validate snapshot.json", "golive validate -q snapshot.json.gz && echo ok"))
 @click.argument("file", metavar="FILE")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing; the exit code tells.")
-def validate(file: str, quiet: bool) -> None:
+@max_snapshot_option
+def validate(file: str, quiet: bool, max_snapshot_mb: float | None) -> None:
     """Check that FILE is a readable snapshot (exit 0) or say why not (exit 2)."""
     from auditor import snapshot
 
-    snap = snapshot.load(file)
+    snap = snapshot.load(file, max_snapshot_mb or snapshot.DEFAULT_MAX_SNAPSHOT_MB)
     if not quiet:
         click.echo(
             f"{file}: valid {snap.source_format} with {len(snap.resources)} resources "
@@ -396,11 +439,16 @@ cli.add_command(collect_command)
 
 
 def main() -> None:
+    import signal
+
+    from auditor.report_set import raise_terminated
+
+    # SIGTERM (a CI job cancelled, `kill`) unwinds like Ctrl-C, so that temporary files are removed.
+    signal.signal(signal.SIGTERM, raise_terminated)
     try:
         cli(prog_name="golive")
-    except KeyboardInterrupt:
-        click.echo("golive: interrupted", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:
+        _interrupted(exc, getattr(exc, "written", None))
 
 
 if __name__ == "__main__":

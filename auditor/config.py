@@ -32,6 +32,9 @@ _TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
     "checks": dict,
 }
 _PER_CHECK = {"enabled": bool, "severity": str}
+#: A century: an attestation older than that is stale whatever the team's policy (and a larger
+#: number would overflow the date arithmetic).
+MAX_ATTESTATION_AGE_DAYS = 36500
 
 
 @dataclass
@@ -138,8 +141,8 @@ def load(explicit: str | None, cwd: Path) -> Config:
     if "waivers" in document:
         config.waivers = base / document["waivers"]
     if "attestation-max-age-days" in document:
-        if document["attestation-max-age-days"] < 1:
-            raise InputError(source, "'attestation-max-age-days' must be at least 1")
+        if not 1 <= document["attestation-max-age-days"] <= MAX_ATTESTATION_AGE_DAYS:
+            raise InputError(source, f"'attestation-max-age-days' must be between 1 and {MAX_ATTESTATION_AGE_DAYS}")
         config.attestation_max_age_days = document["attestation-max-age-days"]
     for check_id, table in document.get("checks", {}).items():
         if not isinstance(table, dict):
@@ -187,5 +190,8 @@ def resolve_checks(
                 expected_types = expected
             if not _matches(value, expected_types):
                 raise InputError(source, f"must be {_type_name(expected_types)}", where)
+            floor = 0 if param.minimum is None else param.minimum
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value < floor:
+                raise InputError(source, f"must be at least {floor:g}, not {value}", where)
             params.setdefault(check_id, {})[key] = value
     return params, severities, disabled

@@ -92,7 +92,11 @@ def _call(chk: Check, target: Resource, ctx: Context) -> Verdict:
     except Exception as exc:
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}"
-        return Verdict(Status.ERROR, f"the check raised {type(exc).__name__}: {exc} at {where}")
+        raised = f"the check raised {type(exc).__name__}: {exc} at {where}"
+        odd = _odd_data(exc, target)
+        if odd is not None:
+            return Verdict(Status.NOT_ASSESSED, f"{odd}; {raised}", tuple(target.reads))
+        return Verdict(Status.ERROR, raised)
     else:
         if not isinstance(verdict, Verdict):
             return Verdict(Status.ERROR, f"the check returned {type(verdict).__name__}, not a Verdict")
@@ -100,6 +104,19 @@ def _call(chk: Check, target: Resource, ctx: Context) -> Verdict:
     salt = target.subscription_id
     safe = tuple(Observation(o.path, scrub(o.observed, salt), o.default_applied) for o in observations)
     return Verdict(verdict.status, verdict.message, safe, verdict.expected)
+
+
+#: What a check raises when data has a shape it did not foresee (a string where it indexes an
+#: object, an unhashable name): the data's fault as much as the check's, and never a pass.
+ODD_DATA_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
+
+
+def _odd_data(exc: Exception, target: Resource) -> str | None:
+    """A not_assessed reason naming the last path the check read, when the exception looks like
+    odd data met after reading; None for anything else, which stays an `error` (a check's bug)."""
+    if not isinstance(exc, ODD_DATA_ERRORS) or not target.reads:
+        return None
+    return f"unexpected data shape at or after {target.reads[-1].path}"
 
 
 def _finding(chk: Check, severity: Severity, resource_id: str, rtype: str, name: str, verdict: Verdict) -> Finding:

@@ -118,10 +118,13 @@ class Remediation:
 
 @dataclass(frozen=True)
 class Param:
-    """A configurable threshold of a check, with the default the guide gives."""
+    """A configurable threshold of a check, with the default the guide gives. A number set in the
+    configuration must be at least `minimum` (0 unless given: counts and thresholds are never
+    negative)."""
 
     default: Any
     description: str
+    minimum: float | None = None
 
 
 @dataclass(frozen=True)

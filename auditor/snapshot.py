@@ -11,6 +11,7 @@ import copy
 import gzip
 import json
 import os
+import re
 import tempfile
 import zlib
 from dataclasses import dataclass, field
@@ -73,6 +74,9 @@ def validate_document(document: Any, schema_name: str, source: str) -> None:
     except fastjsonschema.JsonSchemaValueException as exc:
         where = _format_path(exc.path) if exc.path else None
         message = exc.message.replace(exc.name, "value", 1) if exc.name else exc.message
+        if exc.rule == "pattern" and where and where.endswith(".type") and isinstance(exc.value, str):
+            # Microsoft.KeyVault/vaults/ would match no check's type and vanish from the audit.
+            message = f"{exc.value!r} is not an ARM resource type (Namespace/type, no empty or trailing segment)"
         raise InputError(source, f"does not match the snapshot schema: {message}", where) from None
 
 
@@ -100,27 +104,97 @@ def read_input(path: str | os.PathLike[str]) -> bytes:
         raise InputError(name, f"cannot be read: {exc.strerror or exc}") from None
 
 
-def read_json_file(path: str | os.PathLike[str]) -> Any:
-    """Read a JSON file, gzipped or not, turning every failure into a one-line InputError."""
+#: The largest snapshot (its JSON text, after gzip) read unless --max-snapshot-mb says otherwise.
+#: A 4 MB gzip file can expand to 4 GB; parsed, a snapshot takes about 4x its size in memory.
+DEFAULT_MAX_SNAPSHOT_MB = 1024
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def read_json_file(path: str | os.PathLike[str], max_mb: float = DEFAULT_MAX_SNAPSHOT_MB) -> Any:
+    """Read a JSON file, gzipped or not, turning every failure into a one-line InputError.
+
+    The bytes are decoded and let go before parsing, so that the peak is the text plus the parsed
+    objects, not the bytes too."""
     name = str(path)
+    limit = int(max_mb * 2**20)
     raw = read_input(path)
     if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-            raise InputError(name, f"is not a valid gzip file ({exc or 'truncated'})") from None
-    if not raw.strip():
+        raw = _gunzip(raw, name, limit)
+    elif len(raw) > limit:
+        raise _too_large(name, limit)
+    if not raw or raw.isspace():
         raise InputError(name, "is empty")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
-    except _NotJson as exc:
-        raise InputError(name, f"is not valid JSON: {exc}") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InputError(name, "is not UTF-8 text") from None
+    del raw
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except _NotJson as exc:
+        raise InputError(name, f"is not valid JSON: {exc}") from None
     except json.JSONDecodeError as exc:
         raise InputError(name, f"is not valid JSON: {exc.msg}", f"line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise InputError(name, "is nested too deeply to be a snapshot") from None
+    except MemoryError:
+        raise InputError(name, "is too large to parse in the memory available") from None
+    if _SURROGATE_ESCAPE.search(text):  # only a \\uD800-\\uDFFF escape can make a lone surrogate
+        del text
+        reject_lone_surrogates(document, name)
+    return document
+
+
+def _gunzip(raw: bytes, name: str, limit: int) -> bytes:
+    """Decompress every gzip member, refusing to expand beyond `limit` bytes."""
+    out: list[bytes] = []
+    size = 0
+    data = raw
+    try:
+        while data:
+            inflater = zlib.decompressobj(wbits=31)
+            chunk = inflater.decompress(data, limit + 1 - size)
+            size += len(chunk)
+            out.append(chunk)
+            if size > limit:
+                raise _too_large(name, limit)
+            if not inflater.eof:
+                if inflater.unconsumed_tail:  # more output waits: it would pass the cap
+                    raise _too_large(name, limit)
+                raise EOFError("truncated")
+            data = inflater.unused_data.lstrip(b"\x00")  # members may be padded with zeros
+    except zlib.error as exc:
+        raise InputError(name, f"is not a valid gzip file ({exc})") from None
+    except EOFError as exc:
+        raise InputError(name, f"is not a valid gzip file ({exc})") from None
+    return b"".join(out)
+
+
+def _too_large(name: str, limit: int) -> InputError:
+    return InputError(
+        name, f"holds more than {limit / 2**20:g} MB of JSON; raise the cap with --max-snapshot-mb if this is intended"
+    )
+
+
+def reject_lone_surrogates(document: Any, name: str) -> None:
+    """A \\ud800 without its pair parses into a str that cannot be written as UTF-8: every report
+    writer and hash would fail on it. Named by its path, as bad input."""
+    stack: list[tuple[Any, str]] = [(document, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            found = _SURROGATE.search(value)
+            if found:
+                problem = f"holds a lone surrogate (\\u{ord(found.group()):04x}), which is not text"
+                raise InputError(name, problem, where or None)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if _SURROGATE.search(key):
+                    raise InputError(name, "holds a lone surrogate in a key, which is not text", where or None)
+                stack.append((item, f"{where}.{key}" if where else key))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]") for index, item in enumerate(value))
 
 
 class _NotJson(Exception):
@@ -132,9 +206,9 @@ def _reject_constant(token: str) -> Any:
     raise _NotJson(f"{token} is not a JSON value")
 
 
-def load(path: str | os.PathLike[str]) -> Snapshot:
+def load(path: str | os.PathLike[str], max_mb: float = DEFAULT_MAX_SNAPSHOT_MB) -> Snapshot:
     name = str(path)
-    document = read_json_file(path)
+    document = read_json_file(path, max_mb)
     return from_document(document, name)
 
 

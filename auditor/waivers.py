@@ -17,12 +17,17 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from auditor.model import InputError
 
-_KEYS = {"check", "resource", "tag", "justification", "owner", "expires"}
+_KEYS = {"check", "resource", "tag", "justification", "owner", "expires", "allow-wildcard"}
+
+
+def is_wildcard(check: str) -> bool:
+    """A check pattern that waives every check ("*", "*.*"): allowed only with allow-wildcard."""
+    return set(check) <= set("*?.")
 
 
 @dataclass(frozen=True)
@@ -35,9 +40,11 @@ class Waiver:
     justification: str
     owner: str
     expires: date
+    wildcard: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
+            "wildcard": self.wildcard,
             "check": self.check,
             "resource": self.resource,
             "tag": f"{self.tag[0]}={self.tag[1]}" if self.tag else None,
@@ -83,8 +90,13 @@ def load(path: str) -> list[Waiver]:
         for field in ("check", "justification", "owner", "resource", "tag"):
             if field in entry and (not isinstance(entry[field], str) or not entry[field].strip()):
                 raise fail(field, "must be a non-empty string")
-        if not isinstance(entry["expires"], date):
-            raise fail("expires", "must be a TOML date such as 2027-01-31")
+        if not isinstance(entry["expires"], date) or isinstance(entry["expires"], datetime):
+            raise fail("expires", "must be a TOML date such as 2027-01-31 (not a date-time)")
+        allow_wildcard = entry.get("allow-wildcard", False)
+        if not isinstance(allow_wildcard, bool):
+            raise fail("allow-wildcard", "must be true or false")
+        if is_wildcard(entry["check"]) and not allow_wildcard:
+            raise fail("check", f"{entry['check']!r} waives every check; add allow-wildcard = true to mean it")
         if "resource" not in entry and "tag" not in entry:
             raise fail("resource", "give a resource id glob or a tag selector")
         tag = None
@@ -92,6 +104,8 @@ def load(path: str) -> list[Waiver]:
             name, sep, value = entry["tag"].partition("=")
             if not sep or not name.strip():
                 raise fail("tag", "must look like name=value")
+            if not value.strip():  # "" would match every resource that lacks the tag
+                raise fail("tag", "the value after '=' is empty")
             tag = (name.strip(), value.strip())
         out.append(
             Waiver(
@@ -103,6 +117,7 @@ def load(path: str) -> list[Waiver]:
                 entry["justification"].strip(),
                 entry.get("owner", ""),
                 entry["expires"],
+                is_wildcard(entry["check"]),
             )
         )
     return out
@@ -147,4 +162,5 @@ def apply(
         "applied": applied,
         "expired": [w.describe() for w in expired],
         "unused": [w.describe() for w in active if w.index not in used],
+        "wildcard": [w.describe() for w in waivers if w.wildcard],
     }

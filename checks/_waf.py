@@ -26,6 +26,8 @@ MINIMUM_RULE_SETS = {"owasp": (3, 2), "microsoft_defaultruleset": (2, 1)}
 CURRENT_RULE_SETS = "OWASP >= 3.2 or Microsoft_DefaultRuleSet >= 2.1"
 #: Managed-rule actions that let a match through.
 NON_BLOCKING_ACTIONS = {"log", "allow"}
+#: A policy with no managed rules (Front Door Standard) has no managedRules object at all.
+MANAGED_RULE_SETS = "properties.managedRules.managedRuleSets"
 
 
 @dataclass(frozen=True)
@@ -73,26 +75,34 @@ def _exclusions(count: int, where: str) -> list[str]:
     return [f"{count} exclusion(s) {where}"] if count else []
 
 
+def _text(item: Resource, name: str, default: str | None = None) -> str:
+    """A string property of a rule set, group or rule; `default` where ARM documents one. Read
+    without recording: the WafConfig sums them up."""
+    if default is None:
+        return item.get(name, expect=str, record=False)
+    return item.get(name, default=default, expect=str, record=False)
+
+
 def gateway_policy_config(policy: Resource) -> WafConfig:
     """An ApplicationGatewayWebApplicationFirewallPolicies resource."""
     # GET always returns state and mode; without them the policy cannot be judged.
     state = policy.get("properties.policySettings.state", expect=str)
     mode = policy.get("properties.policySettings.mode", expect=str)
-    sets = objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
     rule_sets, weakened = [], []
-    for entry in sets:
-        rule_sets.append((str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))))
-        for group in objects(entry.get("ruleGroupOverrides"), "ruleGroupOverrides"):
-            name = str(group.get("ruleGroupName", "?"))
-            rules = objects(group.get("rules"), f"ruleGroupOverrides {name}.rules")
+    for entry in policy.item_views(MANAGED_RULE_SETS, parent_optional="properties.managedRules"):
+        rule_sets.append((_text(entry, "ruleSetType"), _text(entry, "ruleSetVersion")))
+        for group in entry.item_views("ruleGroupOverrides"):
+            name = _text(group, "ruleGroupName")
+            rules = group.item_views("rules")
             if not rules:  # an override that lists no rule disables the whole group
                 weakened.append(f"group {name} disabled")
             for rule in rules:
+                rule_id = _text(rule, "ruleId")
                 # ARM: an override's state defaults to Disabled when not given.
-                if str(rule.get("state", "Disabled")).lower() == "disabled":
-                    weakened.append(f"rule {rule.get('ruleId', '?')} disabled")
-                elif str(rule.get("action", "")).lower() == "log":
-                    weakened.append(f"rule {rule.get('ruleId', '?')} log-only")
+                if _text(rule, "state", "Disabled").lower() == "disabled":
+                    weakened.append(f"rule {rule_id} disabled")
+                elif _text(rule, "action", "").lower() == "log":
+                    weakened.append(f"rule {rule_id} log-only")
     exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
     weakened += _exclusions(len(exclusions), "on the policy")
     return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
@@ -108,9 +118,9 @@ def gateway_inline_config(gateway: Resource) -> WafConfig:
         gateway.get(f"{prefix}.ruleSetVersion", expect=str),
     )
     weakened = []
-    for group in objects(gateway.get(f"{prefix}.disabledRuleGroups", default=[], expect=list), "disabledRuleGroups"):
-        rules = group.get("rules") or []
-        name = group.get("ruleGroupName", "?")
+    for group in gateway.item_views(f"{prefix}.disabledRuleGroups"):
+        rules = group.get("rules", default=[], expect=list, record=False)  # none listed: the whole group
+        name = _text(group, "ruleGroupName")
         weakened.append(f"group {name} disabled" if not rules else f"{len(rules)} rule(s) of {name} disabled")
     exclusions = gateway.get(f"{prefix}.exclusions", default=[], expect=list)
     weakened += _exclusions(len(exclusions), "on the gateway")
@@ -122,30 +132,33 @@ def front_door_policy_config(policy: Resource) -> WafConfig:
     # enabledState defaults to Enabled (documented); mode has no documented default, so it must be read.
     state = policy.get("properties.policySettings.enabledState", default="Enabled", expect=str)
     mode = policy.get("properties.policySettings.mode", expect=str)
-    sets = objects(policy.get("properties.managedRules.managedRuleSets", default=[], expect=list), "managedRuleSets")
     rule_sets, weakened = [], []
-    for entry in sets:
-        kind, version = str(entry.get("ruleSetType", "")), str(entry.get("ruleSetVersion", ""))
+    for entry in policy.item_views(MANAGED_RULE_SETS, parent_optional="properties.managedRules"):
+        kind, version = _text(entry, "ruleSetType"), _text(entry, "ruleSetVersion")
         rule_sets.append((kind, version))
-        if str(entry.get("ruleSetAction", "")).lower() in NON_BLOCKING_ACTIONS:
-            weakened.append(f"{kind} {version} action {entry['ruleSetAction']}")
-        weakened += _exclusions(len(objects(entry.get("exclusions"), "exclusions")), f"on {kind}")
-        for group in objects(entry.get("ruleGroupOverrides"), "ruleGroupOverrides"):
-            name = str(group.get("ruleGroupName", "?"))
-            rules = objects(group.get("rules"), f"ruleGroupOverrides {name}.rules")
-            weakened += _exclusions(len(objects(group.get("exclusions"), "exclusions")), f"on group {name}")
-            if not rules and not group.get("exclusions"):  # an override that lists no rule disables the group
+        action = _text(entry, "ruleSetAction", "")
+        if action.lower() in NON_BLOCKING_ACTIONS:
+            weakened.append(f"{kind} {version} action {action}")
+        weakened += _exclusions(len(entry.item_views("exclusions")), f"on {kind}")
+        for group in entry.item_views("ruleGroupOverrides"):
+            name = _text(group, "ruleGroupName")
+            rules = group.item_views("rules")
+            group_exclusions = group.item_views("exclusions")
+            weakened += _exclusions(len(group_exclusions), f"on group {name}")
+            if not rules and not group_exclusions:  # an override that lists no rule disables the group
                 weakened.append(f"group {name} disabled")
             for rule in rules:
-                rule_id = rule.get("ruleId", "?")
+                rule_id = _text(rule, "ruleId")
                 # ARM: an override's enabledState defaults to Disabled when not given.
-                if str(rule.get("enabledState", "Disabled")).lower() == "disabled":
+                if _text(rule, "enabledState", "Disabled").lower() == "disabled":
                     weakened.append(f"rule {rule_id} disabled")
-                elif str(rule.get("action", "")).lower() in NON_BLOCKING_ACTIONS:
-                    weakened.append(f"rule {rule_id} action {rule['action']}")
-                weakened += _exclusions(len(objects(rule.get("exclusions"), "exclusions")), f"on rule {rule_id}")
-    exceptions = objects(policy.get("properties.managedRules.exceptionsList.exceptions", default=[], expect=list),
-                         "exceptionsList.exceptions")
+                elif (rule_action := _text(rule, "action", "")).lower() in NON_BLOCKING_ACTIONS:
+                    weakened.append(f"rule {rule_id} action {rule_action}")
+                weakened += _exclusions(len(rule.item_views("exclusions")), f"on rule {rule_id}")
+    exceptions = policy.item_views(
+        "properties.managedRules.exceptionsList.exceptions",
+        parent_optional="properties.managedRules",  # absent: no exceptions
+    )
     weakened += [f"{len(exceptions)} exception(s) on the policy"] if exceptions else []
     return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))
 
@@ -173,7 +186,9 @@ def _covered_domains(link: Resource) -> set[str]:
     """Domain ids a security policy's associations cover on every path ("/*")."""
     covered = set()
     for association in objects(link.get("properties.parameters.associations", default=[], expect=list), "associations"):
-        patterns = association.get("patternsToMatch") or []
+        patterns = association.get("patternsToMatch")
+        if not isinstance(patterns, list):
+            raise DataError("associations.patternsToMatch is not an array")
         if "/*" not in patterns:
             continue
         for domain in objects(association.get("domains"), "associations.domains"):

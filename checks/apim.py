@@ -236,7 +236,7 @@ def _backend_url(backend: Resource, backends: dict[str, Resource]) -> str | None
     url = backend.get("properties.url", default="", expect=str)
     if _is_ai(url):
         return url
-    for member in backend.get("properties.pool.services", default=[], expect=list):
+    for member in backend.get("properties.pool.services", default=[], expect=list, parent_optional="properties.pool"):
         member_name = (
             str(member.get("id", "")).rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(member, dict) else ""
         )
@@ -334,6 +334,10 @@ def ai_caching(api: Resource, ctx: Context) -> Verdict:
     return failed("no cache lookup on this AI API", expected="cache-lookup or a semantic cache lookup")
 
 
+#: A backend without a circuit breaker has no circuitBreaker object at all.
+CIRCUIT_BREAKER = "properties.circuitBreaker"
+
+
 @check(
     id="apim.circuit-breaker",
     title="API Management backends for AI services break the circuit on failures",
@@ -359,7 +363,7 @@ def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
     protected = [
         b.name
         for b in backends
-        if b.get("properties.circuitBreaker.rules", default=[], expect=list)
+        if b.get("properties.circuitBreaker.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER)
         or b.get("properties.type", default="Single", expect=str).lower() == "pool"
     ]
     service.note("backendsWithCircuitBreakerOrPool", protected)

@@ -53,12 +53,13 @@ PREDEFINED_TLS = {
 
 def _linked_policy_ids(gateway: Resource) -> list[str]:
     """The gateway-wide policy plus per-listener and per-path policies, which override it."""
-    ids = [gateway.get("properties.firewallPolicy.id", default="", expect=str)]
-    for listener in objects(gateway.get("properties.httpListeners", default=[], expect=list), "httpListeners"):
-        ids.append(str(((listener.get("properties") or {}).get("firewallPolicy") or {}).get("id", "")))
-    for path_map in objects(gateway.get("properties.urlPathMaps", default=[], expect=list), "urlPathMaps"):
-        for rule in objects((path_map.get("properties") or {}).get("pathRules"), "pathRules"):
-            ids.append(str(((rule.get("properties") or {}).get("firewallPolicy") or {}).get("id", "")))
+    link = "properties.firewallPolicy"  # absent where no policy is linked at that level
+    ids = [gateway.get(f"{link}.id", default="", expect=str, parent_optional=link)]
+    for listener in gateway.item_views("properties.httpListeners"):
+        ids.append(listener.get(f"{link}.id", default="", expect=str, parent_optional=link))
+    for path_map in gateway.item_views("properties.urlPathMaps"):
+        for rule in path_map.item_views("properties.pathRules"):
+            ids.append(rule.get(f"{link}.id", default="", expect=str, parent_optional=link))
     return [i for i in dict.fromkeys(ids) if i]
 
 
@@ -228,7 +229,10 @@ def _policy_minimum(policy: dict, where: str) -> str:
     kind = policy.get("policyType")
     name = policy.get("policyName")
     if kind is None and name is None and "disabledSslProtocols" in policy:
-        disabled = {str(p).lower() for p in policy.get("disabledSslProtocols") or []}
+        listed = policy["disabledSslProtocols"]
+        if listed is not None and not isinstance(listed, list):
+            raise DataError(f"{where}: disabledSslProtocols is not an array")
+        disabled = {str(p).lower() for p in listed or []}
         return next((p for p in PROTOCOLS if p.lower() not in disabled), "TLSv1_3")
     kind = str(kind or "Predefined").lower()
     if kind == "predefined":
@@ -249,10 +253,11 @@ def _tls_minimums(gateway: Resource) -> dict[str, str]:
     out: dict[str, str] = {}
     if gateway.has("properties.sslPolicy"):
         out["gateway"] = _policy_minimum(gateway.get("properties.sslPolicy", expect=dict), "sslPolicy")
-    for profile in objects(gateway.get("properties.sslProfiles", default=[], expect=list), "sslProfiles"):
-        policy = (profile.get("properties") or {}).get("sslPolicy")
-        if isinstance(policy, dict) and policy:
-            name = f"sslProfile {profile.get('name', '?')}"
+    for profile in gateway.item_views("properties.sslProfiles"):
+        # A profile without its own sslPolicy uses the gateway's.
+        policy = profile.get("properties.sslPolicy", default=None, expect=dict)
+        if policy:
+            name = f"sslProfile {profile.raw.get('name', '?')}"
             out[name] = _policy_minimum(policy, name)
     return out
 
@@ -296,13 +301,19 @@ def _id_tail(value: object) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(ref, str) else ""
 
 
+def _properties(item: dict, where: str) -> dict:
+    """The properties of a sub-resource, which ARM always returns as an object."""
+    props = item.get("properties")
+    if not isinstance(props, dict):
+        raise DataError(f"{where}: properties of {item.get('name')!r} is not an object")
+    return props
+
+
 def _named(gateway: Resource, path: str) -> dict[str, dict]:
     """A sub-resource collection as name -> properties."""
     out = {}
     for item in objects(gateway.get(path, default=[], expect=list), path):
-        props = item.get("properties") or {}
-        if not isinstance(props, dict):
-            raise DataError(f"{path}: properties of {item.get('name')!r} is not an object")
+        props = _properties(item, path)
         out[str(item.get("name", "")).lower()] = props
     return out
 
@@ -352,7 +363,7 @@ def https_redirect(gateway: Resource, ctx: Context) -> Verdict:
             else:  # a path-based rule must send every path, and the default, to HTTPS
                 path_map = path_maps.get(_id_tail(props.get("urlPathMap")), {})
                 targets = [path_map.get("defaultRedirectConfiguration")] + [
-                    (r.get("properties") or {}).get("redirectConfiguration")
+                    _properties(r, "pathRules").get("redirectConfiguration")
                     for r in objects(path_map.get("pathRules"), "pathRules")
                 ]
                 ok = ok and bool(path_map) and all(redirects_to_https(t) for t in targets)

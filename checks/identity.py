@@ -73,7 +73,8 @@ def _managed_identity_check(workload: Workload) -> Callable[[Resource, Context],
         refs=[workload.ref, MI_DOC],
     )
     def managed_identity(res: Resource, ctx: Context) -> Verdict:
-        kind = res.get("identity.type", default="None", expect=str)
+        # A resource with no managed identity has no identity object at all.
+        kind = res.get("identity.type", default="None", expect=str, parent_optional="identity")
         if "assigned" in kind.lower():
             return passed(f"identity type {kind}", expected="SystemAssigned or UserAssigned")
         return failed(f"identity type {kind}: no managed identity", expected="SystemAssigned or UserAssigned")

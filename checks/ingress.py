@@ -47,7 +47,13 @@ ACA_NETWORKING = "https://learn.microsoft.com/azure/container-apps/networking"
     refs=["https://learn.microsoft.com/azure/container-apps/vnet-custom", ACA_NETWORKING],
 )
 def environment_internal(env: Resource, ctx: Context) -> Verdict:
-    subnet = env.get("properties.vnetConfiguration.infrastructureSubnetId", default="", expect=str)
+    # An environment created outside any VNet has no vnetConfiguration at all.
+    subnet = env.get(
+        "properties.vnetConfiguration.infrastructureSubnetId",
+        default="",
+        expect=str,
+        parent_optional="properties.vnetConfiguration",
+    )
     if not subnet:
         return failed("the environment is not integrated with a VNet", expected="a VNet with internal: true")
     internal = env.get("properties.vnetConfiguration.internal", default=False, expect=bool)
@@ -66,7 +72,12 @@ def _environment_private(app: Resource, ctx: Context) -> str | None:
     env = ctx.get(env_id)
     if env is None:
         raise DataError(f"the environment {env_id} is not in the snapshot")
-    internal = env.get("properties.vnetConfiguration.internal", default=False, expect=bool)
+    internal = env.get(
+        "properties.vnetConfiguration.internal",
+        default=False,
+        expect=bool,
+        parent_optional="properties.vnetConfiguration",
+    )
     # Newer api-versions let an environment switch its public endpoint off and take private endpoints.
     access = env.get("properties.publicNetworkAccess", default="Enabled", expect=str)
     app.note("environment.properties.vnetConfiguration.internal", internal)

@@ -16,6 +16,9 @@ ENVIRONMENT = "Microsoft.App/managedEnvironments"
 SITE = "Microsoft.Web/sites"
 SITE_CONFIG = "Microsoft.Web/sites/config"
 TELEMETRY_SETTINGS = {"applicationinsights_connection_string", "appinsights_instrumentationkey"}
+#: An environment with no log destination may leave appLogsConfiguration out altogether.
+APP_LOGS = "properties.appLogsConfiguration"
+APP_LOGS_DESTINATION = f"{APP_LOGS}.destination"
 DIAG_DOC = "https://learn.microsoft.com/azure/azure-monitor/essentials/diagnostic-settings"
 
 
@@ -46,10 +49,11 @@ def appinsights_workspace(component: Resource, ctx: Context) -> Verdict:
 
 
 def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
-    for container in app.get("properties.template.containers", default=[], expect=list):
-        for variable in (container.get("env") or []) if isinstance(container, dict) else []:
-            if isinstance(variable, dict) and str(variable.get("name", "")).lower() in TELEMETRY_SETTINGS:
-                return f"environment variable {variable['name']}"
+    for container in app.item_views("properties.template.containers", required=True):
+        for variable in container.item_views("env"):
+            name = variable.get("name", expect=str, record=False)
+            if name.lower() in TELEMETRY_SETTINGS:
+                return f"environment variable {name}"
     env_id = app.get("properties.managedEnvironmentId", default="", expect=str)
     env = ctx.get(env_id) if env_id else None
     if env is not None:
@@ -59,7 +63,7 @@ def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
             return "the environment's Application Insights integration"
         if env.has("properties.openTelemetryConfiguration.tracesConfiguration"):
             return "the environment's OpenTelemetry export"
-        destination = env.get("properties.appLogsConfiguration.destination", default="", expect=str)
+        destination = env.get(APP_LOGS_DESTINATION, default="", expect=str, parent_optional=APP_LOGS)
         if destination.lower() == "log-analytics":
             return "the environment's logs (log-analytics)"
         # "azure-monitor" hands the logs to the environment's diagnostic settings, which may send them nowhere.
@@ -147,7 +151,7 @@ def _diagnostics_check(service: LoggedService) -> Callable[[Resource, Context], 
     )
     def diagnostic_logs(res: Resource, ctx: Context) -> Verdict:
         if service.rtype == ENVIRONMENT:
-            destination = res.get("properties.appLogsConfiguration.destination", default="", expect=str)
+            destination = res.get(APP_LOGS_DESTINATION, default="", expect=str, parent_optional=APP_LOGS)
             if destination.lower() == "log-analytics":
                 return passed("the environment writes its logs to Log Analytics", expected="logs in Log Analytics")
         return logs_to_workspace(res, ctx)

@@ -28,10 +28,11 @@ AclReader = Callable[[Resource], "str | None"]
 
 
 def default_deny(path: str) -> AclReader:
-    """An ACL whose `defaultAction` is Deny admits only the listed networks; ARM's default is Allow."""
+    """An ACL whose `defaultAction` is Deny admits only the listed networks; ARM's default is Allow.
+    The rule set itself may be absent (a Basic or Standard registry has none): then Allow too."""
 
     def read(res: Resource) -> str | None:
-        action = res.get(path, default="Allow", expect=str)
+        action = res.get(path, default="Allow", expect=str, parent_optional=path.rsplit(".", 1)[0])
         return f"{path} is {action}" if action.lower() == "deny" else None
 
     return read
@@ -56,7 +57,8 @@ def cosmos_firewall(res: Resource) -> str | None:
 
 def signalr_acl(res: Resource) -> str | None:
     """SignalR's ACL can deny by default yet still admit public client connections by request type."""
-    action = res.get("properties.networkACLs.defaultAction", default="Allow", expect=str)
+    acl = "properties.networkACLs"
+    action = res.get(f"{acl}.defaultAction", default="Allow", expect=str, parent_optional=acl)
     if action.lower() != "deny":
         return None
     allowed = res.get("properties.networkACLs.publicNetwork.allow", default=[], expect=list)

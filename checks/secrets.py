@@ -4,8 +4,6 @@ belong. Evidence names the variable, the pattern and a salted hash; never the va
 
 from __future__ import annotations
 
-from typing import Any
-
 from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 from auditor.secrets import detect
@@ -16,15 +14,11 @@ SITE_CONFIG = "Microsoft.Web/sites/config"
 ACA_SECRETS_DOC = "https://learn.microsoft.com/azure/container-apps/manage-secrets"
 
 
-def _containers(app: Resource) -> list[tuple[str, dict[str, Any]]]:
-    out = []
-    for kind in ("containers", "initContainers"):
-        items = app.get(f"properties.template.{kind}", default=[], expect=list)
-        for index, container in enumerate(items):
-            if not isinstance(container, dict):
-                raise DataError(f"properties.template.{kind}[{index}] is not an object")
-            out.append((f"properties.template.{kind}[{index}]", container))
-    return out
+def _containers(app: Resource) -> list[Resource]:
+    """Views of every container and init container. An app runs at least one container; ARM
+    omits initContainers when there are none."""
+    containers = app.item_views("properties.template.containers", required=True)
+    return containers + app.item_views("properties.template.initContainers")
 
 
 @check(
@@ -52,19 +46,14 @@ def _containers(app: Resource) -> list[tuple[str, dict[str, Any]]]:
 )
 def aca_env_plaintext(app: Resource, ctx: Context) -> Verdict:
     matches = []
-    for path, container in _containers(app):
-        env = container.get("env") or []
-        if not isinstance(env, list):
-            raise DataError(f"{path}.env is not an array")
-        for index, variable in enumerate(env):
-            if not isinstance(variable, dict) or not isinstance(variable.get("name"), str):
-                raise DataError(f"{path}.env[{index}] has no name")
-            value = variable.get("value")
-            if not isinstance(value, str):
-                continue  # secretRef or empty: judged by secrets.aca-secrets-in-keyvault
-            match = detect(variable["name"], value, app.subscription_id)
+    for container in _containers(app):
+        for variable in container.item_views("env"):  # absent: no variables
+            name = variable.get("name", expect=str, record=False)
+            # Absent with a secretRef: judged by secrets.aca-secrets-in-keyvault.
+            value = variable.get("value", default="", expect=str, sensitive=True, record=False)
+            match = detect(name, value, app.subscription_id) if value else None
             if match:
-                app.note(f"{path}.env[{index}]", match.to_evidence())
+                variable.note("", match.to_evidence())
                 matches.append(match)
     if matches:
         names = ", ".join(f"{m.name} ({m.pattern})" for m in matches)
@@ -73,6 +62,16 @@ def aca_env_plaintext(app: Resource, ctx: Context) -> Verdict:
         )
     app.note("properties.template.containers[].env", "no secret-like values")
     return passed("no secret-like values in environment variables", expected="no secret values in env")
+
+
+def _secrets_in_vault(app: Resource) -> dict[str, bool]:
+    """Secret name -> whether it is a Key Vault reference. ARM omits `secrets` when there are none
+    and `keyVaultUrl` on a secret stored inline."""
+    out = {}
+    for secret in app.item_views("properties.configuration.secrets"):
+        name = secret.get("name", expect=str, record=False)
+        out[name] = bool(secret.get("keyVaultUrl", default="", expect=str, record=False))
+    return out
 
 
 @check(
@@ -99,13 +98,8 @@ def aca_env_plaintext(app: Resource, ctx: Context) -> Verdict:
     refs=[ACA_SECRETS_DOC],
 )
 def aca_secrets_in_keyvault(app: Resource, ctx: Context) -> Verdict:
-    secrets = app.get("properties.configuration.secrets", default=[], expect=list)
-    inline = []
-    for index, secret in enumerate(secrets):
-        if not isinstance(secret, dict) or not isinstance(secret.get("name"), str):
-            raise DataError(f"properties.configuration.secrets[{index}] has no name")
-        if not secret.get("keyVaultUrl"):
-            inline.append(secret["name"])
+    secrets = _secrets_in_vault(app)
+    inline = [name for name, in_vault in secrets.items() if not in_vault]
     app.note("properties.configuration.secrets[].keyVaultUrl", {"secrets": len(secrets), "inline": inline})
     if inline:
         return failed(
@@ -184,27 +178,25 @@ def appservice_settings(site: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/container-apps/managed-identity-image-pull"],
 )
 def aca_registry_password(app: Resource, ctx: Context) -> Verdict:
-    registries = app.get("properties.configuration.registries", default=[], expect=list)
-    secrets = app.get("properties.configuration.secrets", default=[], expect=list)
-    in_vault = {s.get("name"): bool(s.get("keyVaultUrl")) for s in secrets if isinstance(s, dict)}
+    registries = app.item_views("properties.configuration.registries")
+    in_vault = _secrets_in_vault(app)
     inline, vaulted, with_identity = [], [], []
-    for index, registry in enumerate(registries):
-        if not isinstance(registry, dict) or not isinstance(registry.get("server"), str):
-            raise DataError(f"properties.configuration.registries[{index}] has no server")
-        # ARM returns "" rather than omitting identity or passwordSecretRef when unset.
-        ref = registry.get("passwordSecretRef") or ""
-        if not isinstance(ref, str):
-            raise DataError(f"properties.configuration.registries[{index}].passwordSecretRef is not a string")
-        if registry.get("identity"):
-            with_identity.append(registry["server"])
-        elif not ref:
+    for registry in registries:
+        server = registry.get("server", expect=str)
+        if registry.get("identity", default="", expect=str):
+            with_identity.append(server)
+            continue
+        # ARM returns "" rather than omitting passwordSecretRef when unset: an entry with neither
+        # an identity nor a passwordSecretRef string is not ARM's shape, and is not judged.
+        ref = registry.get("passwordSecretRef", expect=str)
+        if not ref:
             continue  # anonymous pull from a public registry: no credential to judge
         elif ref not in in_vault:
-            raise DataError(f"registries[{index}] refers to secret {ref!r}, which the app does not define")
+            raise DataError(f"{registry.prefix} refers to secret {ref!r}, which the app does not define")
         elif in_vault[ref]:
-            vaulted.append(registry["server"])
+            vaulted.append(server)
         else:
-            inline.append(f"{registry['server']} (secret {ref})")
+            inline.append(f"{server} (secret {ref})")
     app.note(
         "properties.configuration.registries",
         {"managedIdentity": with_identity, "keyVaultPassword": vaulted, "inlinePassword": inline},

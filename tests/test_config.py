@@ -112,7 +112,7 @@ def test_explicit_config_file_in_another_directory(tmp_path):
         ('fail-on = "urgent"\n', "'fail-on': unknown severity 'urgent'"),
         ('only = "cost"\n', "'only' must be an array"),
         ("skip = [1]\n", "'skip' must be an array of strings"),
-        ("attestation-max-age-days = 0\n", "'attestation-max-age-days' must be at least 1"),
+        ("attestation-max-age-days = 0\n", "'attestation-max-age-days' must be between 1 and 36500"),
         ('attestation-max-age-days = "90"\n', "'attestation-max-age-days' must be an integer"),
         ('checks = "all"\n', "'checks' must be a table"),
         ('[checks]\n"aca.min-replicas" = 3\n', "checks.'aca.min-replicas' must be a table"),

@@ -54,3 +54,9 @@ def parse_formats(text: Iterable[str]) -> list[str]:
 
 def render(name: str, report: dict[str, Any], **options: Any) -> bytes:
     return FORMATS[name].renderer()(report, **options)
+
+
+def streamer(name: str) -> Callable[..., None] | None:
+    """The format's `write(report, handle, **options)`, for formats that can write a large report
+    piece by piece instead of building its bytes whole; None for the others."""
+    return getattr(importlib.import_module(FORMATS[name].module), "write", None)

@@ -193,6 +193,8 @@ def render_summary(
                         "not_assessed",
                     )
                 )
+        for wildcard in waivers.get("wildcard", []):
+            out(paint(f"Wildcard waiver (line {wildcard['line']}): check {wildcard['check']!r}", "error"))
     baseline = report.get("baseline")
     if baseline:
         counts = baseline["counts"]

@@ -36,6 +36,12 @@ def subscriptions_of(doc: dict[str, Any]) -> list[str]:
     return [s["subscriptionId"] for s in doc["scope"]["subscriptions"]]
 
 
+def live_target(doc: dict[str, Any], arm: FakeArm) -> list[str]:
+    """The options that point `golive audit` or `golive collect` at every subscription of the fake ARM."""
+    subscriptions = [arg for sub in subscriptions_of(doc) for arg in ("--subscription", sub)]
+    return [*subscriptions, "--arm-endpoint", arm.url, "--ca-bundle", arm.ca_bundle]
+
+
 def run(arm: FakeArm, doc: dict[str, Any], needed: set[str] | None = None, **overrides: Any) -> tuple[Snapshot, Stats]:
     """Collect from the fake with fast retries, as the CLI would for every subscription of doc."""
     settings: dict[str, Any] = {"subscriptions": subscriptions_of(doc), "backoff": 0.01, "retry_after_cap": 0.2}

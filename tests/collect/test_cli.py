@@ -16,7 +16,7 @@ from auditor.collect.permissions import role_actions
 from auditor.collect.plan import make_plan
 from auditor.snapshot import load
 from auditor.testing.fake_arm import FakeArm
-from tests.collect.conftest import CHECKS, NEEDED, document, subscriptions_of
+from tests.collect.conftest import CHECKS, NEEDED, document, live_target, subscriptions_of
 from tests.conftest import FIXTURES, GOLIVE, ROOT, golive
 
 ENV = {"GOLIVE_ACCESS_TOKEN": "t"}
@@ -41,11 +41,7 @@ def test_audit_subscription_end_to_end(tmp_path, name):
     with FakeArm(doc, page_size=4) as arm:
         live = golive(
             "audit",
-            *[arg for sub in subscriptions_of(doc) for arg in ("--subscription", sub)],
-            "--arm-endpoint",
-            arm.url,
-            "--ca-bundle",
-            arm.ca_bundle,
+            *live_target(doc, arm),
             "-o",
             str(tmp_path / "live"),
             "--save-snapshot",

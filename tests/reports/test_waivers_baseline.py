@@ -68,7 +68,7 @@ def test_waived_failures_do_not_gate(tmp_path):
     path = write(
         tmp_path,
         '[[waiver]]\ncheck = "*"\nresource = "*"\njustification = "accept everything for this test"\n'
-        "expires = 2099-01-01\n",
+        "expires = 2099-01-01\nallow-wildcard = true\n",
     )
     run = golive("audit", "--demo", "--waivers", str(path), "-o", str(tmp_path / "o"))
     assert run.code == 0, run.out

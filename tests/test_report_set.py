@@ -1,0 +1,173 @@
+"""Reports are written as a set (issue 11 §6): an interrupt leaves the old set whole and says so
+truly, SIGTERM is handled like Ctrl-C, nothing temporary is left, and concurrent runs into one
+--output-dir leave one run's complete set."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from auditor import cli, report_set
+from tests.conftest import GOLIVE, ROOT
+
+ALL = "json,html,sarif,md,junit,csv"
+NAMES = {
+    "golive-report.json",
+    "golive-report.html",
+    "golive-report.sarif",
+    "golive-report.md",
+    "golive-report.junit.xml",
+    "golive-report.csv",
+}
+
+
+def _snapshot_of(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in directory.iterdir()}
+
+
+def _leftovers(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if p.name.startswith(".") or p.name.endswith(".tmp")]
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(cli.cli, list(args), catch_exceptions=False)
+
+
+def test_an_interrupt_between_report_writes_leaves_the_old_set_and_says_nothing_was_written(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    assert _invoke("audit", "--demo", "--format", ALL, "-o", str(out), "-q").exit_code == 1
+    before = _snapshot_of(out)
+    assert set(before) == NAMES
+    real_write, calls = report_set._write, []
+
+    def interrupted_on_the_second(path, data):
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real_write(path, data)
+
+    monkeypatch.setattr(report_set, "_write", interrupted_on_the_second)
+    result = _invoke("audit", "--snapshot", str(ROOT / "fixtures" / "hardened.json"), "--format", ALL, "-o", str(out))
+    assert result.exit_code == 130
+    assert "golive: interrupted; nothing was written" in result.stderr
+    assert _snapshot_of(out) == before and _leftovers(out) == []
+
+
+def test_an_interrupt_after_the_reports_were_written_says_so(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_print_summary", interrupted)
+    result = _invoke("audit", "--demo", "--format", "json,md", "-o", str(out))
+    assert result.exit_code == 130
+    assert f"interrupted after writing {out / 'golive-report.json'}, {out / 'golive-report.md'} in full" in (
+        result.stderr
+    )
+    assert {p.name for p in out.iterdir()} == {"golive-report.json", "golive-report.md"}
+
+
+def test_a_signal_during_the_swap_is_held_until_the_set_is_complete(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    real_replace = os.replace
+
+    def replace_then_signal(source, target):
+        real_replace(source, target)
+        os.kill(os.getpid(), signal.SIGINT)  # arrives in the middle of the swap
+
+    monkeypatch.setattr(report_set.os, "replace", replace_then_signal)
+    with pytest.raises(report_set.InterruptedAfterWriting) as caught:
+        report_set.write_set({"a.json": b"1", "b.md": b"2"}, out, known=["a.json", "b.md", "c.csv"])
+    assert {Path(p).name for p in caught.value.written} == {"a.json", "b.md"}
+    assert {p.name for p in out.iterdir()} == {"a.json", "b.md"}
+
+
+def test_a_new_set_replaces_the_old_one_whole(tmp_path):
+    out = tmp_path / "out"
+    _invoke("audit", "--demo", "--format", ALL, "-o", str(out), "-q")
+    (out / "notes.txt").write_text("mine")  # not a report: left alone
+    _invoke("audit", "--demo", "--format", "json", "-o", str(out), "-q")
+    assert {p.name for p in out.iterdir()} == {"golive-report.json", "notes.txt"}
+
+
+def _sigterm_after(delay: float, out: Path) -> subprocess.CompletedProcess:
+    proc = subprocess.Popen(
+        [*GOLIVE, "audit", "--demo", "--format", ALL, "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+        cwd=ROOT,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+
+def test_sigterm_is_handled_like_ctrl_c_at_any_moment(tmp_path):
+    """SIGTERM at a spread of moments from start-up to the end of the run: the directory holds the
+    old set or the new set, whole, and nothing temporary."""
+    out = tmp_path / "out"
+    subprocess.run([*GOLIVE, "audit", "--demo", "--format", "json,md", "-o", str(out), "-q"], cwd=ROOT, check=False)
+    old = _snapshot_of(out)
+    started = time.perf_counter()
+    subprocess.run([*GOLIVE, "audit", "--demo", "--format", ALL, "-o", str(tmp_path / "timing"), "-q"], check=False)
+    whole = time.perf_counter() - started
+    seen = set()
+    for step in range(8):
+        result = _sigterm_after(whole * step / 7, out)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert _leftovers(out) == [], _leftovers(out)
+        files = _snapshot_of(out)
+        if result.returncode == 143:
+            assert result.stderr.startswith("golive: terminated"), result.stderr
+            seen.add("terminated")
+        elif result.returncode == -signal.SIGTERM:
+            pass  # before golive's main() set its handler, or at interpreter exit: either way, a whole set
+        else:
+            assert result.returncode == 1, result.stderr  # it finished first: the demo fails
+        assert files == old or set(files) == NAMES, sorted(files)
+        old = files
+    assert "terminated" in seen
+
+
+def test_concurrent_runs_into_one_directory_leave_one_runs_set(tmp_path):
+    out = tmp_path / "out"
+    demo = ["audit", "--demo", "--format", "json,md,csv", "-o", str(out), "-q"]
+    hardened = ["audit", "--snapshot", str(ROOT / "fixtures" / "hardened.json"), "--format", "json,html,sarif"]
+    hardened += ["-o", str(out), "-q"]
+    for _ in range(3):
+        threads = [
+            threading.Thread(target=subprocess.run, args=([*GOLIVE, *args],), kwargs={"cwd": ROOT})
+            for args in (demo, hardened)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        names = {p.name for p in out.iterdir()}
+        report = json.loads((out / "golive-report.json").read_text())
+        if report["snapshot"]["source"] == "demo":
+            assert names == {"golive-report.json", "golive-report.md", "golive-report.csv"}
+            assert "ca-voice-backend" in (out / "golive-report.csv").read_text()
+        else:
+            assert names == {"golive-report.json", "golive-report.html", "golive-report.sarif"}
+            assert '"resultsBeforeTruncation": 0' in (out / "golive-report.sarif").read_text()  # it passes
+
+
+def test_re_rendering_into_the_audit_directory_keeps_the_source_report(tmp_path):
+    out = tmp_path / "out"
+    _invoke("audit", "--demo", "--format", "json,md", "-o", str(out), "-q")
+    result = _invoke("report", str(out / "golive-report.json"), "--format", "html", "-o", str(out), "-q")
+    assert result.exit_code == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == {"golive-report.json", "golive-report.md", "golive-report.html"}
