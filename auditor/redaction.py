@@ -11,7 +11,7 @@ secret never reaches it. Each string of each resource is judged once, in the col
 - every other string (policy XML, URLs, tags, ...) keeps its text with each secret inside it
   replaced.
 
-A marker reads `<redacted: {pattern}, hash {fingerprint}>` (auditor.secrets.marker), and the
+A marker reads `[redacted: {pattern}, hash {fingerprint}]` (auditor.secrets.marker), and the
 detector reads it back as that verdict, so the checks judge a redacted snapshot as they would the
 raw one. App Service settings are redacted further, to names and verdicts (redact_settings).
 """

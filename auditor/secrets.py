@@ -6,7 +6,7 @@ finding before a renderer sees it.
 
 A verdict names the pattern that matched and a short keyed fingerprint of the value, so that two
 findings about the same key can be matched up, and never the value itself. A redacted value is
-replaced by a marker, `<redacted: {pattern}, hash {fingerprint}>`; `detect` reads a marker back as
+replaced by a marker, `[redacted: {pattern}, hash {fingerprint}]`; `detect` reads a marker back as
 the verdict it records, so checks judge a redacted snapshot as they would the raw one.
 
 Redacted App Service settings, as the collector stores them and `secrets.appservice-settings`
@@ -79,7 +79,7 @@ SPAN_PATTERNS: tuple[_Pattern, ...] = (
     # a {{named value}} reference is how a policy should hold a password.
     _Pattern(
         "password in connection string",
-        re.compile(r"(?<![A-Za-z0-9_-])(?:password|pwd)[ \t]*=[ \t]*(?![\"']?\{\{)[^;,\s<>]+", _I),
+        re.compile(r"(?<![A-Za-z0-9_-])(?:password|pwd)[ \t]*=[ \t]*[\"']?(?!\{\{)(?P<secret>[^;,\s<>\"'&]+)", _I),
     ),
     _Pattern(
         "PEM private key",
@@ -126,7 +126,8 @@ _WHOLE_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _COSMOS = "Cosmos DB connection string"
 NAME_PATTERN = re.compile(r"CONNECTION_?STRING|_KEY$|^KEY$|SECRET|PASSWORD|PASSWD|_PWD$|_TOKEN$", re.I)
-MARKER = re.compile(r"<redacted: ([^<>,]{1,80}), hash ([0-9a-f]{12})>")
+#: Square brackets, not angle brackets, so that a marker inside policy XML keeps it well-formed.
+MARKER = re.compile(r"\[redacted: ([^\[\],]{1,80}), hash ([0-9a-f]{12})\]")
 #: Values deeper than this in a finding's evidence are replaced by a note: a renderer (or the
 #: JSON writer) would otherwise recurse into them without bound.
 MAX_EVIDENCE_DEPTH = 64
@@ -161,7 +162,7 @@ class SecretMatch:
 
 
 def marker(pattern: str, fingerprint_: str) -> str:
-    return f"<redacted: {pattern}, hash {fingerprint_}>"
+    return f"[redacted: {pattern}, hash {fingerprint_}]"
 
 
 def fingerprint(value: str, salt: str) -> str:
@@ -176,9 +177,12 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
     for pattern in SPAN_PATTERNS:
         if not pattern.in_text:
             continue
+        # A pattern with a "secret" group replaces only that part: `password="x"` in policy XML
+        # must stay an attribute.
+        group = "secret" if "secret" in pattern.regex.groupindex else 0
         for match in pattern.regex.finditer(text):
             if pattern.accept is None or pattern.accept(match.group(0)):
-                found.append((match.start(), match.end(), pattern.label))
+                found.append((match.start(group), match.end(group), pattern.label))
     found.sort(key=lambda s: (s[0], -s[1]))
     merged: list[tuple[int, int, str]] = []
     for start, end, label in found:

@@ -141,7 +141,7 @@ def test_messages_and_expected_values_are_scrubbed_by_the_engine():
     (finding,) = engine.run(catalogue_of(echo), Inventory(snapshot(vaults({}))))
     text = json.dumps(finding.to_dict())
     assert "Ab1Cd2Ef" not in text and "OpenAI key" in text
-    assert finding.evidence["message"].startswith("calls={{limit}} = <redacted: OpenAI key, hash ")
+    assert finding.evidence["message"].startswith("calls={{limit}} = [redacted: OpenAI key, hash ")
 
 
 @pytest.mark.parametrize("depth", [450, 980, 5000])
