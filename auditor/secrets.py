@@ -326,11 +326,20 @@ def scrub_value(value: str, name: str, salt: str) -> str:
     if whole is not None:
         return marker(whole, fingerprint(value, salt))
     if name:
-        # The value of a variable: the verdict the collector would have stored in its place.
+        # The value of a variable (an env entry, a setting): the verdict the collector would have
+        # stored in its place, or, when nothing matched, only a fingerprint unless the value's
+        # shape carries no secret. A secret in a format the detector does not know stays out too.
         match = detect(name, value, salt)
         if match is not None:
             return match.marker
+        if not _harmless(value):
+            return withheld(value, salt)
     return scrub_text(value, salt)
+
+
+def withheld(value: str, salt: str) -> str:
+    """A variable's value in evidence when no pattern matched: its fingerprint, so that a change shows."""
+    return f"[value withheld, hash {fingerprint(value, salt)}]"
 
 
 Judge = Callable[[tuple[Any, ...], str, str], str]

@@ -175,3 +175,16 @@ def test_a_deep_observation_reaches_every_report_writer():
 def test_scrub_evidence_keeps_structure():
     evidence = {"message": "ok", "observations": [{"path": "a", "observed": {"n": 1, "ok": True}}]}
     assert scrub_evidence(evidence, SUB) == evidence
+
+
+def test_a_variable_value_in_no_known_format_is_withheld_from_evidence():
+    """Evidence never holds a raw value from a field that can carry secrets: an env entry whose
+    value matches no pattern shows its fingerprint; a value whose shape carries none stays."""
+    env = [
+        {"name": "GREETING", "value": "correct-horse-battery"},
+        {"name": "REPLICAS", "value": "3"},
+        {"name": "ENDPOINT", "value": "https://aoai-voice.openai.azure.com/"},
+    ]
+    scrubbed = scrub(env, SUB)
+    assert "correct-horse" not in repr(scrubbed) and scrubbed[0]["value"].startswith("[value withheld, hash ")
+    assert scrubbed[1:] == env[1:]
