@@ -63,6 +63,17 @@ def _mixed(minimum: int) -> Callable[[str], bool]:
     return accept
 
 
+#: Segments of ARM ids and paths: a run like "resourceGroups/rgVoice2024Prod/providers/Microsoft"
+#: mixes cases and digits as a key does, but is a path.
+_PATH_SEGMENTS = {"subscriptions", "resourcegroups", "providers"}
+
+
+def _base64_key(text: str) -> bool:
+    if "/" in text and any(segment.lower() in _PATH_SEGMENTS for segment in text.split("/")):
+        return False
+    return _mixed(3)(text)
+
+
 def _hex_key(text: str) -> bool:
     return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
 
@@ -115,7 +126,7 @@ SPAN_PATTERNS: tuple[_Pattern, ...] = (
     _Pattern(
         "long base64 key",
         re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{40,}={0,2}(?![A-Za-z0-9+/=])"),
-        _mixed(3),
+        _base64_key,
     ),
     _Pattern("32+ hex key", re.compile(r"(?<![0-9A-Za-z/])[0-9a-fA-F]{32,}(?![0-9A-Za-z])"), _hex_key),
 )

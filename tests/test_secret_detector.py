@@ -188,3 +188,13 @@ def test_a_variable_value_in_no_known_format_is_withheld_from_evidence():
     scrubbed = scrub(env, SUB)
     assert "correct-horse" not in repr(scrubbed) and scrubbed[0]["value"].startswith("[value withheld, hash ")
     assert scrubbed[1:] == env[1:]
+
+
+def test_arm_ids_are_not_mistaken_for_keys():
+    """A resource group name that mixes cases and digits makes a long base64-like run in an id."""
+    rid = (
+        "/subscriptions/3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13/resourceGroups/rgVoiceProd2024Westus2Primary0001"
+        "/providers/Microsoft.App/managedEnvironments/cae"
+    )
+    assert scrub_text(rid, SUB) == rid
+    assert detect("ENVIRONMENT_ID", rid, SUB) is None
