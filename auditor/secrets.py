@@ -182,8 +182,15 @@ def fingerprint(value: str, salt: str) -> str:
     return hmac.new(salt.encode(), value.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()[:12]
 
 
+#: What every pattern above needs somewhere in a text: one pass over a string that has none of
+#: these (most names, paths and states) saves fifteen. Keep it in step with SPAN_PATTERNS.
+_CANDIDATE = re.compile(r"=|://|eyJ|gh[pousr]_|github_pat_|sk-|AKIA|ASIA|xox|-----BEGIN|[A-Za-z0-9+/]{32}")
+
+
 def _spans(text: str) -> list[tuple[int, int, str]]:
     """Every secret in text as (start, end, label), earliest first, overlaps merged into the first."""
+    if not _CANDIDATE.search(text):
+        return []
     found: list[tuple[int, int, str]] = []
     for pattern in SPAN_PATTERNS:
         if not pattern.in_text:
@@ -207,6 +214,8 @@ def _spans(text: str) -> list[tuple[int, int, str]]:
 
 def _first_label(text: str) -> str | None:
     """The label of the first pattern (in SPAN_PATTERNS order) that finds a secret in text."""
+    if not _CANDIDATE.search(text):
+        return None
     for pattern in SPAN_PATTERNS:
         for match in pattern.regex.finditer(text):
             if pattern.accept is None or pattern.accept(match.group(0)):
@@ -304,6 +313,8 @@ def redact_settings(settings: dict[str, str], salt: str) -> dict[str, dict[str, 
 
 def scrub_text(text: str, salt: str) -> str:
     """text with every secret found in it replaced by a marker; markers already there stay."""
+    if not _CANDIDATE.search(text):
+        return text
     out: list[str] = []
     position = 0
     for kept in MARKER.finditer(text):
@@ -331,6 +342,8 @@ def _scrub_plain(text: str, salt: str) -> str:
 def scrub_value(value: str, name: str, salt: str) -> str:
     """One string of a finding: a value that is nothing but a key, or that its variable's name
     calls secret, becomes one marker; otherwise each secret inside it does."""
+    if not name and not _CANDIDATE.search(value):
+        return value  # the common case: nothing any pattern could match
     if MARKER.fullmatch(value):
         return value
     whole = _whole_value_label(value)
@@ -356,44 +369,61 @@ def withheld(value: str, salt: str) -> str:
 Judge = Callable[[tuple[Any, ...], str, str], str]
 
 
-def walk_strings(value: Any, judge: Judge, judge_key: Callable[[str], str], max_depth: int | None = None) -> Any:
+def walk_strings(
+    value: Any,
+    judge: Judge,
+    judge_key: Callable[[str], str],
+    max_depth: int | None = None,
+    with_paths: bool = True,
+) -> Any:
     """A copy of a JSON-like value with every string value passed through judge(path, name, text)
     and every string key through judge_key. `name` is the variable a value belongs to: the
-    sibling "name" of a {"name": ..., "value": ...} pair. Iterative, so that nesting depth costs
-    no stack; values deeper than max_depth become TOO_DEEP."""
+    sibling "name" of a {"name": ..., "value": ...} pair; `path` is () unless with_paths. Iterative,
+    so that nesting depth costs no stack; containers deeper than max_depth become TOO_DEEP."""
     holder: list[Any] = [None]
-    stack: list[tuple[Any, Any, Any, tuple[Any, ...], str]] = [(value, holder, 0, (), "")]
+    stack: list[tuple[Any, Any, Any, int, tuple[Any, ...], str]] = [(value, holder, 0, 0, (), "")]
+    limit = max_depth if max_depth is not None else -1
     while stack:
-        item, parent, slot, path, name = stack.pop()
-        if max_depth is not None and len(path) > max_depth and isinstance(item, (dict, list, tuple)):
-            parent[slot] = TOO_DEEP
-        elif isinstance(item, str):
+        item, parent, slot, depth, path, name = stack.pop()
+        kind = type(item)  # exact types first: isinstance against Mapping is slow, and this loop is hot
+        if kind is str or (kind is not dict and kind is not list and isinstance(item, str)):
             parent[slot] = judge(path, name, item)
-        elif isinstance(item, (list, tuple)):
-            out_list: list[Any] = [None] * len(item)
-            parent[slot] = out_list
-            for index, child in enumerate(item):
-                stack.append((child, out_list, index, (*path, index), ""))
-        elif isinstance(item, Mapping):
+        elif kind is not dict and kind is not list and not isinstance(item, (list, tuple, Mapping)):
+            parent[slot] = item
+        elif depth == limit:
+            parent[slot] = TOO_DEEP
+        elif kind is dict or isinstance(item, Mapping):
             owner = item.get("name") if isinstance(item.get("name"), str) else ""
             out_dict: dict[Any, Any] = {}
             parent[slot] = out_dict
             for key, child in item.items():
                 new_key = judge_key(key) if isinstance(key, str) else key
                 out_dict[new_key] = None
-                stack.append((child, out_dict, new_key, (*path, key), owner if key == "value" else ""))
+                child_path = (*path, key) if with_paths else path
+                stack.append((child, out_dict, new_key, depth + 1, child_path, owner if key == "value" else ""))
         else:
-            parent[slot] = item
+            out_list: list[Any] = [None] * len(item)
+            parent[slot] = out_list
+            for index, child in enumerate(item):
+                stack.append((child, out_list, index, depth + 1, (*path, index) if with_paths else path, ""))
     return holder[0]
 
 
 def scrub(value: object, salt: str) -> object:
     """A copy of an observed value with every secret-looking string replaced by its verdict."""
+    keys: dict[str, str] = {}  # the same few keys recur in every observation
+
+    def judge_key(key: str) -> str:
+        if key not in keys:
+            keys[key] = scrub_text(key, salt)
+        return keys[key]
+
     return walk_strings(
         value,
         lambda _path, name, text: scrub_value(text, name, salt),
-        lambda key: scrub_text(key, salt),
+        judge_key,
         MAX_EVIDENCE_DEPTH,
+        with_paths=False,
     )
 
 
