@@ -367,6 +367,9 @@ def withheld(value: str, salt: str) -> str:
 
 
 Judge = Callable[[tuple[Any, ...], str, str], str]
+#: How many trailing keys of its path a judge sees: enough for every redaction rule, and constant,
+#: so that a deeply nested value costs time linear in its size.
+PATH_KEPT = 8
 
 
 def walk_strings(
@@ -378,7 +381,8 @@ def walk_strings(
 ) -> Any:
     """A copy of a JSON-like value with every string value passed through judge(path, name, text)
     and every string key through judge_key. `name` is the variable a value belongs to: the
-    sibling "name" of a {"name": ..., "value": ...} pair; `path` is () unless with_paths. Iterative,
+    sibling "name" of a {"name": ..., "value": ...} pair; `path` is the last PATH_KEPT keys and
+    indexes leading to it, or () unless with_paths. Iterative,
     so that nesting depth costs no stack; containers deeper than max_depth become TOO_DEEP."""
     holder: list[Any] = [None]
     stack: list[tuple[Any, Any, Any, int, tuple[Any, ...], str]] = [(value, holder, 0, 0, (), "")]
@@ -399,13 +403,14 @@ def walk_strings(
             for key, child in item.items():
                 new_key = judge_key(key) if isinstance(key, str) else key
                 out_dict[new_key] = None
-                child_path = (*path, key) if with_paths else path
+                child_path = (*path[-PATH_KEPT + 1 :], key) if with_paths else path
                 stack.append((child, out_dict, new_key, depth + 1, child_path, owner if key == "value" else ""))
         else:
             out_list: list[Any] = [None] * len(item)
             parent[slot] = out_list
             for index, child in enumerate(item):
-                stack.append((child, out_list, index, depth + 1, (*path, index) if with_paths else path, ""))
+                child_path = (*path[-PATH_KEPT + 1 :], index) if with_paths else path
+                stack.append((child, out_list, index, depth + 1, child_path, ""))
     return holder[0]
 
 

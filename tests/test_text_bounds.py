@@ -21,6 +21,7 @@ from auditor.checks import _apim_policy
 from auditor.checks.apim import NAMED_VALUE_REF
 
 from auditor.api import DataError
+from auditor.redaction import redact_resource
 from auditor.secrets import detect, scrub_text
 from tests.checks.helpers import SUB
 
@@ -177,3 +178,19 @@ def test_a_fragment_that_includes_itself_is_still_stopped_by_depth():
         _apim_policy.expand_fragments(
             section, lambda _: '<fragment><include-fragment fragment-id="loop" /></fragment>', "t"
         )
+
+
+def _nested(depth: int) -> dict:
+    value: object = {"name": "API_KEY", "value": "Vb5Nm6Qw7Er8Ty9Ui0Op"}
+    for _ in range(depth):
+        value = {"env": [value]}
+    return {"id": "/subscriptions/s/x", "type": "Microsoft.App/containerApps", "properties": value}
+
+
+def test_collection_redaction_is_linear_in_nesting_depth():
+    """Issue 11 §5's 450-980 levels: the walk keeps a bounded path, so depth costs linear time."""
+    assert growth(lambda n: _nested(n // 8), lambda doc: redact_resource(doc, SUB), small=800) < LINEAR  # type: ignore[arg-type]
+    node = redact_resource(_nested(980), SUB)["properties"]
+    for _ in range(980):
+        node = node["env"][0]
+    assert node == {"name": "API_KEY", "value": node["value"]} and node["value"].startswith("[redacted: name _KEY")
