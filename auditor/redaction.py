@@ -4,7 +4,8 @@
 secret never reaches it. Each string of each resource is judged once, in the collector's worker:
 
 - fields that hold credentials by definition (APIM backend credentials and proxy password,
-  container app secret values) are always replaced;
+  container app secret values, and any property named in auditor.secrets.SECRET_FIELDS, such as
+  a Log Analytics `sharedKey`) are always replaced, unless the value's shape carries no secret;
 - a variable's value (a container app `env` entry, an APIM named value) is replaced whole when
   the detector calls it secret, by its value or by the variable's name;
 - webhook URLs of action groups keep their scheme and host and lose the rest;
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.secrets import detect, fingerprint, marker, scrub_text, walk_strings
+from auditor.secrets import SECRET_FIELDS, detect, fingerprint, harmless, marker, scrub_text, walk_strings
 
 NAMED_VALUE = "microsoft.apimanagement/service/namedvalues"
 #: Keys whose strings are identifiers, not values: kept as they are.
@@ -67,6 +68,9 @@ def redact_resource(resource: dict[str, Any], salt: str) -> dict[str, Any]:
         if label is not None:
             found = detect("", text, salt)
             return marker(found.pattern if found else label, fingerprint(text, salt))
+        if isinstance(last, str) and last.lower() in SECRET_FIELDS and not harmless(text):
+            found = detect("", text, salt)
+            return marker(found.pattern if found else f"{last} property", fingerprint(text, salt))
         if isinstance(last, str) and last.lower() in WEBHOOK_FIELDS:
             return _webhook(text, salt)
         if rtype == NAMED_VALUE and path == ("properties", "value"):

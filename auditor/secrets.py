@@ -137,6 +137,30 @@ _WHOLE_VALUE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _COSMOS = "Cosmos DB connection string"
 NAME_PATTERN = re.compile(r"CONNECTION_?STRING|_KEY$|^KEY$|SECRET|PASSWORD|PASSWD|_PWD$|_TOKEN$", re.I)
+#: ARM property names whose string value is a credential wherever they appear (lower-cased): a
+#: Log Analytics sharedKey, a proxy password, a key or connection string some API returns.
+SECRET_FIELDS = frozenset(
+    {
+        "password",
+        "secret",
+        "clientsecret",
+        "sharedkey",
+        "primarykey",
+        "secondarykey",
+        "accesskey",
+        "accountkey",
+        "primarymasterkey",
+        "secondarymasterkey",
+        "connectionstring",
+        "primaryconnectionstring",
+        "secondaryconnectionstring",
+        "sastoken",
+        "apikey",
+        "token",
+        "accesstoken",
+        "subscriptionkey",
+    }
+)
 #: Square brackets, not angle brackets, so that a marker inside policy XML keeps it well-formed.
 MARKER = re.compile(r"\[redacted: ([^\[\],]{1,80}), hash ([0-9a-f]{12})\]")
 #: Values deeper than this in a finding's evidence are replaced by a note: a renderer (or the
@@ -254,7 +278,7 @@ def is_key_vault_reference(value: str) -> bool:
     return _KEY_VAULT_REFERENCE.fullmatch(value.strip()) is not None
 
 
-def _harmless(value: str) -> bool:
+def harmless(value: str) -> bool:
     """Values that carry no secret whatever their variable is called: booleans, numbers, GUIDs,
     Key Vault references, Application Insights connection strings and plain URLs (a URL with a
     password or a signature is caught by the value patterns before this is asked)."""
@@ -284,7 +308,7 @@ def detect(name: str, value: str, salt: str) -> SecretMatch | None:
     label = _first_label(value) or _whole_value_label(value)
     if label is None:
         named = NAME_PATTERN.search(name) if name else None
-        if named is None or _harmless(value):
+        if named is None or harmless(value):
             return None
         label = f"name {named.group(0)}"
     return SecretMatch(name, label, fingerprint(value, salt))
@@ -356,7 +380,7 @@ def scrub_value(value: str, name: str, salt: str) -> str:
         match = detect(name, value, salt)
         if match is not None:
             return match.marker
-        if not _harmless(value):
+        if not harmless(value):
             return withheld(value, salt)
     return scrub_text(value, salt)
 
@@ -404,7 +428,9 @@ def walk_strings(
                 new_key = judge_key(key) if isinstance(key, str) else key
                 out_dict[new_key] = None
                 child_path = (*path[-PATH_KEPT + 1 :], key) if with_paths else path
-                stack.append((child, out_dict, new_key, depth + 1, child_path, owner if key == "value" else ""))
+                # The variable a string belongs to: the pair's name, or the property when it names a credential.
+                variable = owner if key == "value" else key if str(key).lower() in SECRET_FIELDS else ""
+                stack.append((child, out_dict, new_key, depth + 1, child_path, variable))
         else:
             out_list: list[Any] = [None] * len(item)
             parent[slot] = out_list

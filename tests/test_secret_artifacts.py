@@ -4,7 +4,7 @@ Every format the detector knows is planted in every field golive reads that can 
 container app env values (containers and init containers), container app secret values, tags,
 APIM named values (one of them echoed by the rate-limit message), global policy and policy
 fragment XML, APIM backend credentials and proxy password, action group webhook URLs, and App
-Service settings and connection strings. Then the real CLI runs:
+Service settings and connection strings, and a Log Analytics sharedKey on the environment. Then the real CLI runs:
 
 - `golive collect --inspect-app-settings` against the fake ARM (real SDK clients);
 - `golive audit --snapshot` on that snapshot, every report format, `-vv`;
@@ -62,6 +62,10 @@ def _plant(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
     )
     app["tags"] = {**app.get("tags", {}), **{f"note{i}": v for i, v in enumerate(values)}}
 
+    environment = first_of["microsoft.app/managedenvironments"]["properties"]
+    logs = environment.setdefault("appLogsConfiguration", {"destination": "log-analytics"})
+    logs.setdefault("logAnalyticsConfiguration", {"customerId": "00000000-1111-2222-3333-444444444444"})
+    logs["logAnalyticsConfiguration"]["sharedKey"] = values[4]
     service = first_of["microsoft.apimanagement/service"]
     for i, value in enumerate(values):
         resources.append(
@@ -189,3 +193,37 @@ def test_no_planted_secret_in_any_artifact(tmp_path):
         f for f in report["findings"] if f["checkId"] == "secrets.aca-env-plaintext" and f["resourceName"] == app_name
     )
     assert all(f"SETTING_{i}" in flagged["evidence"]["message"] for i in range(len(PLANTED)))
+
+
+def test_collection_replaces_credential_properties_whatever_their_shape():
+    """A Log Analytics sharedKey, a backend credential or a container app secret is replaced even
+    when no pattern knows its format; identifiers and harmless shapes stay."""
+    from auditor.redaction import redact_resource
+
+    environment = {
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/managedEnvironments/cae",
+        "name": "cae",
+        "type": "Microsoft.App/managedEnvironments",
+        "properties": {
+            "appLogsConfiguration": {
+                "destination": "log-analytics",
+                "logAnalyticsConfiguration": {"customerId": "ws-id", "sharedKey": "correct-horse-battery"},
+            },
+            "appInsightsConfiguration": {
+                "connectionString": "InstrumentationKey=00000000-1111-2222-3333-444444444444;"
+                "IngestionEndpoint=https://eastus2-3.in.applicationinsights.azure.com/"
+            },
+        },
+    }
+    redacted = redact_resource(environment, "s")
+    logs = redacted["properties"]["appLogsConfiguration"]["logAnalyticsConfiguration"]
+    assert logs["sharedKey"].startswith("[redacted: sharedKey property, hash ") and logs["customerId"] == "ws-id"
+    assert redacted["properties"]["appInsightsConfiguration"] == environment["properties"]["appInsightsConfiguration"]
+    assert redacted["id"] == environment["id"]
+    app = {
+        "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.App/containerApps/ca",
+        "type": "Microsoft.App/containerApps",
+        "properties": {"configuration": {"secrets": [{"name": "db", "value": "correct-horse-battery"}]}},
+    }
+    (secret,) = redact_resource(app, "s")["properties"]["configuration"]["secrets"]
+    assert secret["name"] == "db" and secret["value"].startswith("[redacted: container app secret, hash ")

@@ -198,3 +198,9 @@ def test_arm_ids_are_not_mistaken_for_keys():
     )
     assert scrub_text(rid, SUB) == rid
     assert detect("ENVIRONMENT_ID", rid, SUB) is None
+
+
+def test_a_property_that_names_a_credential_is_withheld_wherever_it_appears():
+    observed = {"logAnalyticsConfiguration": {"customerId": "x", "sharedKey": "correct-horse-battery"}}
+    scrubbed = scrub(observed, SUB)
+    assert "correct-horse" not in repr(scrubbed) and scrubbed["logAnalyticsConfiguration"]["customerId"] == "x"
