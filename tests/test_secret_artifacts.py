@@ -193,6 +193,10 @@ def test_no_planted_secret_in_any_artifact(tmp_path):
         f for f in report["findings"] if f["checkId"] == "secrets.aca-env-plaintext" and f["resourceName"] == app_name
     )
     assert all(f"SETTING_{i}" in flagged["evidence"]["message"] for i in range(len(PLANTED)))
+    # The named value the rate limit reads was echoed into the pass message before the scrubber ran.
+    raw_report = json.loads(artifacts["raw/golive-report.json"])
+    limits = [f["evidence"]["message"] for f in raw_report["findings"] if f["checkId"] == "apim.rate-limit"]
+    assert any("= [redacted: OpenAI key, hash " in message for message in limits), limits
 
 
 def test_collection_replaces_credential_properties_whatever_their_shape():
