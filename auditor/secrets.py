@@ -37,6 +37,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 _I = re.I
 
@@ -287,7 +288,20 @@ def harmless(value: str) -> bool:
         return True
     if is_key_vault_reference(text) or _is_app_insights(text):
         return True
-    return text.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in text)
+    return _plain_url(text)
+
+
+def _plain_url(text: str) -> bool:
+    """An http(s) URL to a named host, with no userinfo, query or fragment: what an endpoint
+    setting holds. Anything more ("https://hunter2", "https://x/?t=...") is judged by the name."""
+    if not text.lower().startswith(("https://", "http://")) or any(c.isspace() for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    return "." in host and "@" not in parts.netloc and not parts.query and not parts.fragment
 
 
 def read_marker(value: str) -> tuple[str, str] | None:

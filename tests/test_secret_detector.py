@@ -76,6 +76,8 @@ EXEMPTION_ABUSE = [
         "APPLICATIONINSIGHTS_CONNECTION_STRING",
         "InstrumentationKey=00000000-1111-2222-3333-444444444444;Secret=Vb5Nm6Qw",
     ),
+    ("DB_PASSWORD", "https://Vb5Nm6Qw7Er8"),
+    ("CLIENT_SECRET", "https://login.example.com/?client_secret_hint=Vb5N"),
 ]
 
 
