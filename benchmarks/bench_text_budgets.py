@@ -4,9 +4,10 @@ input, against a 1 s budget (issue 11 §4).
     python benchmarks/bench_text_budgets.py [--size 50000] [--budget 1.0]
 
 The inputs are tests/test_text_bounds.py's: the secret detector and scrubber on each pattern's
-worst case, the APIM named-value reference (`calls="{{ ...`), policy XML with expressions, and
-policy fragments that include each other 20 and 30 times, five deep. The suite asserts the
-linear bound; this script gives the figures. Exit status 1 when any input exceeds the budget.
+worst case, the APIM named-value reference (`calls="{{ ...`), policy XML with expressions,
+the snapshot schema's id and type patterns, and policy fragments that include each other 20 and
+30 times, five deep. The suite asserts the linear bound; this script gives the figures. Exit
+status 1 when any input exceeds the budget.
 (alerts.words() and the snapshot parser's memory are measured by their own benchmarks.)
 """
 
@@ -27,7 +28,9 @@ from auditor.checks import _apim_policy  # noqa: E402
 from auditor.checks.apim import NAMED_VALUE_REF  # noqa: E402
 
 from auditor.api import DataError  # noqa: E402
+from auditor.model import InputError  # noqa: E402
 from auditor.secrets import detect, scrub, scrub_text  # noqa: E402
+from auditor.snapshot import validate_document  # noqa: E402
 from tests.test_text_bounds import SECRET_TEXT_ATTACKS, _fragments  # noqa: E402
 
 SALT = "00000000-0000-0000-0000-000000000001"
@@ -38,6 +41,17 @@ def timed(fn: Callable[[], object]) -> float:
     with contextlib.suppress(DataError):  # a clear not_assessed is an answer, reached in bounded time
         fn()
     return time.perf_counter() - start
+
+
+def _validate(field: str, text: str) -> None:
+    resource = {"id": "/subscriptions/s/resourceGroups/rg/providers/A.B/c/d", "name": "d", "type": "A.B/c", field: text}
+    document = {
+        "snapshotVersion": "1",
+        "scope": {"subscriptions": [], "collectedAt": "", "tool": {"name": "t", "version": "0"}},
+        "resources": [resource],
+    }
+    with contextlib.suppress(InputError):
+        validate_document(document, "snapshot.schema.json", "bench")
 
 
 def fan_out(breadth: int) -> Callable[[], object]:
@@ -66,6 +80,12 @@ def cases(size: int) -> list[tuple[str, Callable[[], object]]]:
         ("policy: unclosed braces", "<policies><inbound>@{" + "{" * size + "</inbound></policies>"),
     ]:
         out.append((name, lambda text=text: _apim_policy.parse(text, "bench")))
+    for name, field, text in [
+        ("schema: type without a slash", "type", "a" * size + "!"),
+        ("schema: type with a bad tail", "type", "Microsoft.Web/" + "a/" * (size // 2) + "!"),
+        ("schema: id of slashes", "id", "/subscriptions/" + "/" * size),
+    ]:
+        out.append((name, lambda field=field, text=text: _validate(field, text)))
     out.append(("fragments: 5 deep, each included 20 times", fan_out(20)))
     out.append(("fragments: 5 deep, each included 30 times", fan_out(30)))
     return out

@@ -21,8 +21,10 @@ from auditor.checks import _apim_policy
 from auditor.checks.apim import NAMED_VALUE_REF
 
 from auditor.api import DataError
+from auditor.model import InputError
 from auditor.redaction import redact_resource
 from auditor.secrets import detect, scrub_text
+from auditor.snapshot import validate_document
 from tests.checks.helpers import SUB
 
 #: name -> a function of n giving an adversarial text of about n characters.
@@ -194,3 +196,32 @@ def test_collection_redaction_is_linear_in_nesting_depth():
     for _ in range(980):
         node = node["env"][0]
     assert node == {"name": "API_KEY", "value": node["value"]} and node["value"].startswith("[redacted: name _KEY")
+
+
+@pytest.mark.parametrize(
+    ("field", "make"),
+    [
+        ("type", lambda n: "a" * n + "!"),
+        ("type", lambda n: "Microsoft.Web/" + "a/" * (n // 2) + "!"),
+        ("id", lambda n: "/subscriptions/" + "/" * n),
+    ],
+    ids=["type without a slash", "type with a bad tail", "id of slashes"],
+)
+def test_snapshot_schema_patterns_are_linear(field, make):
+    """The snapshot schema's patterns see every id and type of a snapshot."""
+
+    def run(text: str) -> object:
+        resource = {"id": "/subscriptions/s/resourceGroups/rg/providers/A.B/c/d", "name": "d", "type": "A.B/c"}
+        resource[field] = text
+        document = {
+            "snapshotVersion": "1",
+            "scope": {"subscriptions": [], "collectedAt": "", "tool": {"name": "t", "version": "0"}},
+            "resources": [resource],
+        }
+        try:
+            validate_document(document, "snapshot.schema.json", "test")
+        except InputError:
+            return None
+        return document
+
+    assert growth(make, run) < LINEAR
