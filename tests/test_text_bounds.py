@@ -12,6 +12,7 @@ from every position.
 
 from __future__ import annotations
 
+import json
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -225,3 +226,45 @@ def test_snapshot_schema_patterns_are_linear(field, make):
         return document
 
     assert growth(make, run) < LINEAR
+
+
+def _hardened_apim() -> list[dict]:
+    from tests.checks.test_apim import FIXTURE_SUB, PARTS
+
+    return json.loads((PARTS / "apim.json").read_text().replace(FIXTURE_SUB, SUB))
+
+
+def test_a_fragment_fan_out_in_a_service_is_not_assessed_with_the_reason():
+    """End to end: the policy's own fragment includes four more, each including the next 30 times
+    (five deep in all, as in the review)."""
+    from tests.checks.helpers import run_check
+
+    items = _hardened_apim()
+    used = next(r for r in items if r["id"].endswith("policyFragments/ai-usage-metrics"))
+    service_id = used["id"].rsplit("/policyFragments/", 1)[0]
+    for fragment_id, xml in _fragments(breadth=30, depth=4).items():
+        items.append(
+            {
+                "id": f"{service_id}/policyFragments/{fragment_id}",
+                "name": fragment_id,
+                "type": "Microsoft.ApiManagement/service/policyFragments",
+                "properties": {"format": "rawxml", "value": xml},
+            }
+        )
+    used["properties"]["value"] = '<fragment><include-fragment fragment-id="f0" /></fragment>'
+    findings = {f.resource_name: f for f in run_check("apim.token-limit", items)}
+    assert findings["openai"].status.value == "not_assessed"
+    assert "expands to more than" in findings["openai"].evidence["message"]
+
+
+def test_a_long_unclosed_named_value_reference_is_judged_as_written():
+    """End to end: the review's 4 KB calls="{{ ... attribute (112 s before) is a literal limit."""
+    from tests.checks.helpers import run_check
+
+    items = _hardened_apim()
+    policy = next(r for r in items if r["id"].endswith("products/voice-agent/policies/policy"))
+    calls = "{{ " + " " * 4096 + "x"
+    policy["properties"]["value"] = policy["properties"]["value"].replace('"{{rate-limit-calls}}"', f'"{calls}"')
+    assert calls in policy["properties"]["value"]
+    findings = {f.resource_name: f for f in run_check("apim.rate-limit", items)}
+    assert findings["openai"].status.value == "pass"
