@@ -60,25 +60,27 @@ SECRET_TEXT_ATTACKS: dict[str, Callable[[int], str]] = {
 }
 
 
-def _per_call(fn: Callable[[], object]) -> float:
-    """Seconds per call: the best of three rounds, each long enough to measure."""
-    best = float("inf")
-    for _ in range(3):
-        calls, started = 0, time.perf_counter()
-        while True:
-            fn()
-            calls += 1
-            elapsed = time.perf_counter() - started
-            if elapsed > 0.02:
-                break
-        best = min(best, elapsed / calls)
-    return best
+def _per_call(fn: Callable[[], object], window: float = 0.01) -> float:
+    """Seconds per call over one window long enough to measure."""
+    calls, started = 0, time.perf_counter()
+    while True:
+        fn()
+        calls += 1
+        elapsed = time.perf_counter() - started
+        if elapsed > window:
+            return elapsed / calls
 
 
 def growth(make: Callable[[int], str], run: Callable[[str], object], small: int = 512, factor: int = 8) -> float:
-    """How much the work grows when the input grows `factor`-fold: about `factor` when linear."""
+    """How much the work grows when the input grows `factor`-fold: about `factor` when linear.
+    Small and large runs alternate, and each keeps its best round, so that a busy machine slows
+    both alike instead of skewing the ratio."""
     little, big = make(small), make(small * factor)
-    return _per_call(lambda: run(big)) / _per_call(lambda: run(little))
+    best_little = best_big = float("inf")
+    for _ in range(5):
+        best_little = min(best_little, _per_call(lambda: run(little)))
+        best_big = min(best_big, _per_call(lambda: run(big)))
+    return best_big / best_little
 
 
 #: Linear growth is 8; quadratic 64; cubic 512. The margin absorbs a busy machine.
