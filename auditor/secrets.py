@@ -26,7 +26,7 @@ Every pattern here sees snapshot text, so each one is linear in its input: a qua
 starts only where the character before it cannot extend the run (a lookbehind), no two
 quantifiers compete for the same characters, and structured values (the Application Insights
 connection string, Key Vault references) are parsed by splitting instead of by regex.
-tests/test_secret_linearity.py holds the bound; benchmarks/bench_text_budgets.py prints the times.
+tests/test_text_bounds.py holds the bound; benchmarks/bench_text_budgets.py prints the times.
 """
 
 from __future__ import annotations
