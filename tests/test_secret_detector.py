@@ -206,3 +206,36 @@ def test_a_property_that_names_a_credential_is_withheld_wherever_it_appears():
     observed = {"logAnalyticsConfiguration": {"customerId": "x", "sharedKey": "correct-horse-battery"}}
     scrubbed = scrub(observed, SUB)
     assert "correct-horse" not in repr(scrubbed) and scrubbed["logAnalyticsConfiguration"]["customerId"] == "x"
+
+
+SAMPLES_PER_PATTERN = {
+    "storage connection string": "DefaultEndpointsProtocol=https;AccountName=st;AccountKey=Vb5Nm6Qw7Er8==",
+    "AccountKey": "AccountKey=Vb5Nm6Qw7Er8==",
+    "SharedAccessKey": "SharedAccessKey=Vb5Nm6Qw7Er8=",
+    "AccessKey": "Endpoint=https://x;AccessKey=Vb5Nm6Qw7Er8",
+    "password in connection string": PLANTED[0][1],
+    "PEM private key": "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
+    "credentials in URI": PLANTED[1][1],
+    "Slack webhook": PLANTED[12][1],
+    "signature or key in URL query": PLANTED[6][1],
+    "JWT": PLANTED[7][1],
+    "GitHub token": PLANTED[8][1],
+    "OpenAI key": PLANTED[10][1],
+    "AWS access key id": PLANTED[11][1],
+    "Slack token": "xoxb-123456789012-Vb5Nm6Qw7Er8Ty9U",
+    "long base64 key": "Vb5Nm6Qw7Er8Ty9Ui0OpAs1Df2Gh3Jk4Lz5Xc6Vb7Nm8",
+    "32+ hex key": "3f9c1d7e2b8a4c6d9e0f1a2b3c4d5e6f",
+}
+
+
+def test_every_pattern_has_a_sample_the_candidate_filter_admits():
+    """The one-pass filter in front of the patterns must admit whatever any pattern finds."""
+    from auditor.secrets import _CANDIDATE, SPAN_PATTERNS
+
+    assert {p.label for p in SPAN_PATTERNS} == set(SAMPLES_PER_PATTERN)
+    for pattern in SPAN_PATTERNS:
+        sample = SAMPLES_PER_PATTERN[pattern.label]
+        match = pattern.regex.search(sample)
+        assert match is not None and (pattern.accept is None or pattern.accept(match.group(0))), pattern.label
+        assert _CANDIDATE.search(match.group(0)), pattern.label
+        assert detect("NEUTRAL", sample, SUB) is not None, pattern.label
