@@ -405,6 +405,18 @@ def withheld(value: str, salt: str) -> str:
 
 
 Judge = Callable[[tuple[Any, ...], str, str], str]
+_SCALARS = frozenset({bool, int, float, type(None)})
+
+
+def _settled(child: Any, variable: str, candidate: re.Pattern[str] | None) -> bool:
+    """Whether a leaf is kept as it is without a judge: a number, boolean or null, or (with a
+    candidate filter) a string of no variable in which the filter finds nothing."""
+    kind = type(child)
+    if kind in _SCALARS:
+        return True
+    return kind is str and candidate is not None and not variable and candidate.search(child) is None
+
+
 #: How many trailing keys of its path a judge sees: enough for every redaction rule, and constant,
 #: so that a deeply nested value costs time linear in its size.
 PATH_KEPT = 8
@@ -416,12 +428,14 @@ def walk_strings(
     judge_key: Callable[[str], str],
     max_depth: int | None = None,
     with_paths: bool = True,
+    candidate: re.Pattern[str] | None = None,
 ) -> Any:
     """A copy of a JSON-like value with every string value passed through judge(path, name, text)
     and every string key through judge_key. `name` is the variable a value belongs to: the
     sibling "name" of a {"name": ..., "value": ...} pair; `path` is the last PATH_KEPT keys and
-    indexes leading to it, or () unless with_paths. Iterative,
-    so that nesting depth costs no stack; containers deeper than max_depth become TOO_DEEP."""
+    indexes leading to it, or () unless with_paths. Iterative, so that nesting depth costs no
+    stack; containers deeper than max_depth become TOO_DEEP. With `candidate`, a string or key
+    that belongs to no variable and in which it finds nothing is kept without asking the judge."""
     holder: list[Any] = [None]
     stack: list[tuple[Any, Any, Any, int, tuple[Any, ...], str]] = [(value, holder, 0, 0, (), "")]
     limit = max_depth if max_depth is not None else -1
@@ -429,7 +443,8 @@ def walk_strings(
         item, parent, slot, depth, path, name = stack.pop()
         kind = type(item)  # exact types first: isinstance against Mapping is slow, and this loop is hot
         if kind is str or (kind is not dict and kind is not list and isinstance(item, str)):
-            parent[slot] = judge(path, name, item)
+            keep = candidate is not None and not name and candidate.search(item) is None
+            parent[slot] = item if keep else judge(path, name, item)
         elif kind is not dict and kind is not list and not isinstance(item, (list, tuple, Mapping)):
             parent[slot] = item
         elif depth == limit:
@@ -439,16 +454,23 @@ def walk_strings(
             out_dict: dict[Any, Any] = {}
             parent[slot] = out_dict
             for key, child in item.items():
-                new_key = judge_key(key) if isinstance(key, str) else key
-                out_dict[new_key] = None
-                child_path = (*path[-PATH_KEPT + 1 :], key) if with_paths else path
+                plain = not isinstance(key, str) or (candidate is not None and candidate.search(key) is None)
+                new_key = key if plain else judge_key(key)
                 # The variable a string belongs to: the pair's name, or the property when it names a credential.
                 variable = owner if key == "value" else key if str(key).lower() in SECRET_FIELDS else ""
+                if _settled(child, variable, candidate):  # most leaves: decided here, not pushed
+                    out_dict[new_key] = child
+                    continue
+                out_dict[new_key] = None
+                child_path = (*path[-PATH_KEPT + 1 :], key) if with_paths else path
                 stack.append((child, out_dict, new_key, depth + 1, child_path, variable))
         else:
             out_list: list[Any] = [None] * len(item)
             parent[slot] = out_list
             for index, child in enumerate(item):
+                if _settled(child, "", candidate):
+                    out_list[index] = child
+                    continue
                 child_path = (*path[-PATH_KEPT + 1 :], index) if with_paths else path
                 stack.append((child, out_list, index, depth + 1, child_path, ""))
     return holder[0]
@@ -456,19 +478,13 @@ def walk_strings(
 
 def scrub(value: object, salt: str) -> object:
     """A copy of an observed value with every secret-looking string replaced by its verdict."""
-    keys: dict[str, str] = {}  # the same few keys recur in every observation
-
-    def judge_key(key: str) -> str:
-        if key not in keys:
-            keys[key] = scrub_text(key, salt)
-        return keys[key]
-
     return walk_strings(
         value,
         lambda _path, name, text: scrub_value(text, name, salt),
-        judge_key,
+        lambda key: scrub_text(key, salt),
         MAX_EVIDENCE_DEPTH,
         with_paths=False,
+        candidate=_CANDIDATE,
     )
 
 
