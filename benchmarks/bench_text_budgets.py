@@ -73,6 +73,7 @@ def cases(size: int) -> list[tuple[str, Callable[[], object]]]:
     for name, text in [
         ("named value: {{ and spaces", "{{" + " " * size + "x"),
         ("named value: {{ and words", "{{ " + "a " * (size // 2)),
+        ("named value: unclosed, spaced", "{{a" + " " * (size // 2) + "b" + " " * (size // 2)),
     ]:
         out.append((name, lambda text=text: NAMED_VALUE_REF.match(text)))
     for name, text in [

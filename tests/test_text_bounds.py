@@ -106,8 +106,10 @@ def test_scrubber_is_linear(attack):
         lambda n: "{{ " + "a " * (n // 2),
         lambda n: "{{" + " " * n + "}",
         lambda n: "{{a" + " " * n + "b}}}",
+        lambda n: "{{a" + " b" * (n // 2),
+        lambda n: "{{a" + " " * (n // 2) + "b" + " " * (n // 2),
     ],
-    ids=["spaces", "words", "one brace", "three braces"],
+    ids=["spaces", "words", "one brace", "three braces", "unclosed words", "unclosed spaced"],
 )
 def test_named_value_reference_is_linear(make):
     # small inputs, so that the cubic pattern this replaced fails here in seconds instead of hanging
