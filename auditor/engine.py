@@ -17,8 +17,8 @@ from typing import Any
 
 from auditor.api import DataError, Resource, resource_group_of, subscription_of
 from auditor.inventory import Context, Inventory
-from auditor.model import Check, Finding, Observation, Severity, Status, Verdict
-from auditor.secrets import scrub
+from auditor.model import Check, Finding, Severity, Status, Verdict
+from auditor.secrets import scrub_evidence
 
 SUBSCRIPTION_TYPE = "Microsoft.Resources/subscriptions"
 
@@ -101,9 +101,7 @@ def _call(chk: Check, target: Resource, ctx: Context) -> Verdict:
         if not isinstance(verdict, Verdict):
             return Verdict(Status.ERROR, f"the check returned {type(verdict).__name__}, not a Verdict")
     observations = verdict.observations or tuple(target.reads)
-    salt = target.subscription_id
-    safe = tuple(Observation(o.path, scrub(o.observed, salt), o.default_applied) for o in observations)
-    return Verdict(verdict.status, verdict.message, safe, verdict.expected)
+    return Verdict(verdict.status, verdict.message, observations, verdict.expected)
 
 
 #: What a check raises when data has a shape it did not foresee (a string where it indexes an
@@ -129,6 +127,7 @@ def _finding(chk: Check, severity: Severity, resource_id: str, rtype: str, name:
         resource_type=rtype,
         subscription_id=subscription_of(resource_id),
         resource_group=resource_group_of(resource_id),
-        evidence=verdict.to_evidence(),
+        # Every string a renderer will see (message, observations, expected) passes the one scrubber.
+        evidence=scrub_evidence(verdict.to_evidence(), subscription_of(resource_id)),
         fingerprint=fingerprint(chk.meta.id, resource_id),
     )

@@ -58,7 +58,9 @@ TOKEN_METRICS = {"azure-openai-emit-token-metric", "llm-emit-token-metric"}
 CACHES = {"cache-lookup", "azure-openai-semantic-cache-lookup", "llm-semantic-cache-lookup"}
 AI_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 AI_KINDS = {"openai", "aiservices", "speechservices", "cognitiveservices"}
-NAMED_VALUE_REF = re.compile(r"^\{\{\s*([^}]+?)\s*\}\}$")
+# The name starts and ends with a non-space, so no two quantifiers compete for the same spaces:
+# a long "{{ ..." that never closes costs linear time (the lazy form this replaces was cubic).
+NAMED_VALUE_REF = re.compile(r"^\{\{\s*([^\s}](?:[^}]*[^\s}])?)\s*\}\}$")
 AI_GATEWAY_DOC = "https://learn.microsoft.com/azure/api-management/genai-gateway-capabilities"
 RATE_LIMIT_DOC = "https://learn.microsoft.com/azure/api-management/api-management-policies#rate-limiting-and-quotas"
 

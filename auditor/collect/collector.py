@@ -21,6 +21,7 @@ from auditor.collect.arm import Reader, ReadError
 from auditor.collect.permissions import permission
 from auditor.collect.plan import DIAGNOSTIC_SETTINGS, EXTRA_API_VERSIONS, SITE_CONFIG, Plan, api_version
 from auditor.model import InputError
+from auditor.redaction import redact_resource
 from auditor.secrets import redact_settings
 from auditor.snapshot import Snapshot, new_scope
 
@@ -139,7 +140,9 @@ class Collector:
         if read.rtype == SITE_CONFIG:
             return [self._app_settings(read)]
         try:
-            return self.reader.list(read.path, read.rtype, read.api)
+            # Secrets are replaced here, in the worker, before anything is kept (auditor.redaction).
+            salt = read.subscription.lower()
+            return [redact_resource(item, salt) for item in self.reader.list(read.path, read.rtype, read.api)]
         except ReadError as exc:
             if exc.code in EMPTY_CODES:  # the provider is not registered: there is none of the type
                 return []

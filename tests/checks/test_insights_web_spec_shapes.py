@@ -442,7 +442,7 @@ def test_plain_password_in_a_connection_string_fails_without_showing_it():
     connections = list_connection_strings_body(VoiceDb={"value": value, "type": "SQLAzure"})
     finding = _only("secrets.appservice-settings", site_world(list_app_settings_body(), connections))
     assert finding.status.value == "fail"
-    assert "VoiceDb (Password=)" in finding.evidence["message"]
+    assert "VoiceDb (password in connection string)" in finding.evidence["message"]
     assert FAKE_DB_PASSWORD not in _evidence_text(finding)
 
 
