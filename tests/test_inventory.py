@@ -254,3 +254,19 @@ def test_listed_type_follows_the_id_only_where_the_type_field_spells_it_differen
     # A name holding "/" (attacker-controlled) must not turn into a type.
     odd = {"id": f"{base}/queues/a/b", "type": "Microsoft.ServiceBus/namespaces/queues"}
     assert listed_type(odd) == "Microsoft.ServiceBus/namespaces/queues"
+
+
+def test_coverage_tells_which_api_version_a_type_was_read_with():
+    # Azure's defaults for absent properties change with the api-version (allowBlobPublicAccess:
+    # "true" before Microsoft.Storage 2023-01-01, "false" from it), so checks can ask.
+    snap = snapshot(
+        [resource("Microsoft.Storage/storageAccounts", "st")],
+        collected=["Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults"],
+        api_versions={"Microsoft.Storage/storageAccounts": "2022-09-01", "Microsoft.KeyVault/vaults": None},
+    )
+    inventory = Inventory(snap)
+    ctx = Context(inventory, SUB, {})
+    assert ctx.api_version("microsoft.storage/STORAGEACCOUNTS") == "2022-09-01"
+    assert ctx.api_version("Microsoft.KeyVault/vaults") is None
+    plain = Inventory(Snapshot(scope={}, resources=[], coverage_mode=COVERAGE_UNKNOWN))
+    assert plain.api_version("Microsoft.Storage/storageAccounts", SUB) is None

@@ -210,7 +210,14 @@ class Collector:
             if f["scope"] == f"/subscriptions/{f['subscriptionId']}"
         }
         entries = [
-            {"subscriptionId": sub, "type": rtype, "collected": True, "count": self.counts.get((sub, rtype), 0)}
+            {
+                "subscriptionId": sub,
+                "type": rtype,
+                "collected": True,
+                "count": self.counts.get((sub, rtype), 0),
+                # Azure's defaults for absent properties depend on the api-version a type was read with.
+                "apiVersion": api_version(rtype),
+            }
             for sub in subscriptions
             for rtype in self.plan.types
             if (sub, rtype) not in whole

@@ -12,7 +12,7 @@ from auditor.audit import AuditRequest, run_audit
 from auditor.collect.arm import Reader
 from auditor.collect.auth import ReadOnlyPolicy, Target
 from auditor.collect.collector import Options, collect
-from auditor.collect.plan import CLIENTS, make_plan
+from auditor.collect.plan import CLIENTS, api_version, make_plan
 from auditor.inventory import Inventory, listed_type
 from auditor.model import InputError
 from auditor.snapshot import load
@@ -49,6 +49,12 @@ def test_collect_gives_back_the_snapshot(name):
         for rtype in make_plan(NEEDED).types:
             expected = sum(1 for r in doc["resources"] if listed_type(r).lower() == rtype.lower())
             assert counted[(sub, rtype.lower())] == expected, rtype
+    # each type records the api-version it was read with, since Azure's defaults depend on it
+    versions = {c["type"].lower(): c["apiVersion"] for c in snap.coverage if c["collected"]}
+    read_with = {e.path.lower(): e.query for e in log}
+    for rtype in make_plan(NEEDED).types:
+        assert versions[rtype.lower()] == api_version(rtype)
+    assert all(f"api-version={v}" in " ".join(read_with.values()) for v in versions.values())
 
 
 def test_policy_xml_is_asked_for_raw():
