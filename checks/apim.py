@@ -499,3 +499,90 @@ def fronts_ai_services(subscription: Resource, ctx: Context) -> Verdict:
     if fronted:
         return passed(f"AI APIs in API Management: {', '.join(fronted)}", expected="API Management in front")
     return failed("API Management exists but no API fronts an AI service", expected="AI APIs in API Management")
+
+
+@check(
+    id="apim.backend-https",
+    title="API Management reaches its backends over HTTPS",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[BACKEND],
+    rationale="A backend whose url is http:// carries every request the gateway forwards, with the keys or "
+    "tokens it adds, in clear text on the hop to the service.",
+    remediation=Remediation(
+        text="Point the backend at the service's https:// endpoint.",
+        az="az apim backend update --resource-group {resourceGroup} --service-name <service> --backend-id {name} "
+        "--url https://<host>/",
+        bicep="properties: {\n  url: 'https://<host>/'\n  protocol: 'http'\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/backends"],
+)
+def backend_https(backend: Resource, ctx: Context) -> Verdict:
+    if backend.get("properties.type", default="Single", expect=str).lower() == "pool":
+        return not_applicable("a backend pool: each member backend is judged on its own url")
+    url = backend.get("properties.url", expect=str)
+    scheme = (urlparse(url).scheme or "").lower()
+    if scheme == "https":
+        return passed(f"url scheme {scheme}", expected="https")
+    return failed(f"url scheme {scheme or 'none'}: the hop to the service is not encrypted", expected="https")
+
+
+def _named_value_label(value: Resource) -> str:
+    return value.get("properties.displayName", default=value.name, expect=str)
+
+
+@check(
+    id="apim.named-value-plaintext",
+    title="API Management named values hold no plain-text secret",
+    severity=Severity.CRITICAL,
+    area=Area.IDENTITY,
+    checklist="key-vault-secrets",
+    types=[NAMED_VALUE],
+    rationale="A named value with secret: false is returned in clear by every GET of the service's "
+    "configuration, so a key or password kept there is readable by anyone with Reader on API Management.",
+    remediation=Remediation(
+        text="Store the value in Key Vault and make the named value a Key Vault reference.",
+        az="az apim nv update --resource-group {resourceGroup} --service-name <service> --named-value-id {name} "
+        "--secret true",
+        bicep="properties: {\n  secret: true\n  keyVault: { secretIdentifier: kvSecretUri }\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-properties"],
+)
+def named_value_plaintext(value: Resource, ctx: Context) -> Verdict:
+    from auditor.secrets import detect
+
+    if value.get("properties.secret", default=False, expect=bool) or value.has("properties.keyVault"):
+        return not_applicable("a secret or Key Vault named value: its value is not returned")
+    text = value.get("properties.value", default="", expect=str, sensitive=True)
+    match = detect(_named_value_label(value), text, value.subscription_id)
+    if match:
+        value.note("secretMatch", match.to_evidence())
+        return failed(f"a secret-looking value ({match.pattern}) is stored with secret: false", expected="no secret")
+    return passed("the value does not look like a secret", expected="no secret in a plain named value")
+
+
+@check(
+    id="apim.named-value-keyvault",
+    title="API Management secret named values are Key Vault references",
+    severity=Severity.HIGH,
+    area=Area.IDENTITY,
+    checklist="key-vault-secrets",
+    types=[NAMED_VALUE],
+    rationale="A secret named value without a Key Vault reference keeps its value in API Management: it "
+    "cannot be rotated centrally and its reads are not audited. The guide puts all secrets in Key Vault.",
+    remediation=Remediation(
+        text="Recreate the named value as a Key Vault reference read with the service's managed identity.",
+        az="az apim nv create --resource-group {resourceGroup} --service-name <service> --named-value-id {name} "
+        "--display-name {name} --secret true --value-from-key-vault <secret-uri>",
+        bicep="properties: {\n  secret: true\n  keyVault: { secretIdentifier: kvSecretUri }\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-properties#key-vault-secrets"],
+)
+def named_value_keyvault(value: Resource, ctx: Context) -> Verdict:
+    if value.has("properties.keyVault"):
+        secret_id = value.get("properties.keyVault.secretIdentifier", default="", expect=str)
+        return passed(f"Key Vault reference {secret_id or '(identifier not shown)'}", expected="a Key Vault reference")
+    if not value.get("properties.secret", default=False, expect=bool):
+        return not_applicable("not a secret (a plain value is judged by apim.named-value-plaintext)")
+    return failed("a secret kept in API Management, not in Key Vault", expected="a Key Vault reference")

@@ -437,3 +437,67 @@ def zone_redundant(gateway: Resource, ctx: Context) -> Verdict:
     if len(zones) >= 2:
         return passed(f"zones {', '.join(map(str, zones))}", expected="two or more zones")
     return failed(f"{len(zones)} zone(s)", expected="two or more zones")
+
+
+E2E_TLS_DOC = "https://learn.microsoft.com/azure/application-gateway/ssl-overview"
+
+
+@check(
+    id="appgw.backend-https",
+    title="Application Gateway reaches its backends over HTTPS (end-to-end TLS)",
+    severity=Severity.HIGH,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=[GATEWAY],
+    rationale="A backend setting with protocol Http decrypts every call at the gateway and forwards it in clear "
+    "text across the virtual network; the guide links end-to-end TLS for the hop to the backends.",
+    remediation=Remediation(
+        text="Set each backend setting's protocol to Https (port 443) with the backend's host name.",
+        az="az network application-gateway http-settings update --gateway-name {name} "
+        "--resource-group {resourceGroup} --name <setting> --protocol Https --port 443 "
+        "--host-name-from-backend-pool true",
+        bicep="backendHttpSettingsCollection: [{\n  properties: {\n    protocol: 'Https'\n    port: 443\n"
+        "    pickHostNameFromBackendAddress: true\n  }\n}]",
+    ),
+    refs=[E2E_TLS_DOC, "https://learn.microsoft.com/azure/application-gateway/end-to-end-ssl-portal"],
+)
+def backend_https(gateway: Resource, ctx: Context) -> Verdict:
+    gateway.get("properties.backendHttpSettingsCollection", expect=list)
+    settings = _named(gateway, "properties.backendHttpSettingsCollection")
+    protocols = {name: props.get("protocol") for name, props in settings.items()}
+    if not all(isinstance(p, str) for p in protocols.values()):
+        raise DataError("a backend setting has no protocol string")
+    gateway.note("backendProtocols", protocols)
+    plain = sorted(name for name, protocol in protocols.items() if protocol.lower() != "https")
+    if plain:
+        return failed(f"backend setting(s) over plain HTTP: {', '.join(plain)}", expected="Https")
+    return passed(f"{len(settings)} backend setting(s), all over HTTPS", expected="Https")
+
+
+@check(
+    id="appgw.certificates-in-keyvault",
+    title="Application Gateway listener certificates come from Key Vault",
+    severity=Severity.LOW,
+    area=Area.IDENTITY,
+    checklist="key-vault-secrets",
+    types=[GATEWAY],
+    rationale="A certificate uploaded as a PFX lives in the gateway's configuration: nobody rotates it, and it "
+    "expires unnoticed. A keyVaultSecretId lets the gateway pick up each renewal from Key Vault.",
+    remediation=Remediation(
+        text="Store the certificate in Key Vault and reference it from the gateway with its managed identity.",
+        az="az network application-gateway ssl-cert update --gateway-name {name} --resource-group {resourceGroup} "
+        "--name <cert> --key-vault-secret-id <secret-id>",
+        bicep="sslCertificates: [{\n  name: 'cert'\n  properties: { keyVaultSecretId: kvSecretId }\n}]",
+    ),
+    refs=["https://learn.microsoft.com/azure/application-gateway/key-vault-certs"],
+)
+def certificates_in_keyvault(gateway: Resource, ctx: Context) -> Verdict:
+    certificates = _named(gateway, "properties.sslCertificates")
+    if not certificates:
+        return not_applicable("the gateway holds no listener certificate (no HTTPS listener)")
+    uploaded = sorted(name for name, props in certificates.items() if not props.get("keyVaultSecretId"))
+    gateway.note("certificatesWithoutKeyVault", uploaded)
+    if uploaded:
+        shown = ", ".join(uploaded)
+        return failed(f"certificate(s) uploaded, not from Key Vault: {shown}", expected="keyVaultSecretId")
+    return passed(f"{len(certificates)} certificate(s), all from Key Vault", expected="keyVaultSecretId")

@@ -134,3 +134,41 @@ def scale_rules(app: Resource, ctx: Context) -> Verdict:
 )
 def environment_zone_redundant(env: Resource, ctx: Context) -> Verdict:
     return flag(env, "properties.zoneRedundant", default=False, what="zone redundancy")
+
+
+@check(
+    id="aca.health-probes",
+    title="Every container of a container app has liveness and readiness probes",
+    severity=Severity.MEDIUM,
+    area=Area.SCALABILITY,
+    checklist="load-testing",
+    types=[APP],
+    rationale=(
+        "Without a readiness probe a replica takes calls before it can reach Redis or Speech; without a liveness "
+        "probe a hung replica keeps its share of calls until someone restarts it. The platform adds only TCP "
+        "defaults, which see the port, not the app."
+    ),
+    remediation=Remediation(
+        text="Add Liveness and Readiness probes on the app's health endpoint to each container.",
+        az="az containerapp update --name {name} --resource-group {resourceGroup} --yaml app-with-probes.yaml",
+        bicep="probes: [\n  { type: 'Liveness', httpGet: { path: '/health/live', port: 8080 } }\n"
+        "  { type: 'Readiness', httpGet: { path: '/health/ready', port: 8080 } }\n]",
+    ),
+    refs=["https://learn.microsoft.com/azure/container-apps/health-probes"],
+)
+def health_probes(app: Resource, ctx: Context) -> Verdict:
+    containers = app.get("properties.template.containers", expect=list)
+    missing = []
+    for index, container in enumerate(containers):
+        if not isinstance(container, dict):
+            raise DataError(f"properties.template.containers[{index}] is not an object")
+        probes = container.get("probes") or []
+        if not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes):
+            raise DataError(f"the probes of container {container.get('name', index)} are not a list of objects")
+        kinds = {str(p.get("type", "")).lower() for p in probes}
+        lacking = [k for k in ("Liveness", "Readiness") if k.lower() not in kinds]
+        if lacking:
+            missing.append(f"{container.get('name', index)} ({' and '.join(lacking)})")
+    if missing:
+        return failed(f"container(s) without probes: {', '.join(missing)}", expected="Liveness and Readiness probes")
+    return passed(f"{len(containers)} container(s), each with liveness and readiness probes", expected="both probes")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.api import Area, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 
 MI_DOC = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview"
@@ -40,6 +40,13 @@ WORKLOADS = (
         "App Service app",
         "az webapp identity assign --name {name} --resource-group {resourceGroup}",
         "https://learn.microsoft.com/azure/app-service/overview-managed-identity",
+    ),
+    Workload(
+        "cognitive",
+        "Microsoft.CognitiveServices/accounts",
+        "Azure AI services account (OpenAI, Speech)",
+        "az cognitiveservices account identity assign --name {name} --resource-group {resourceGroup}",
+        "https://learn.microsoft.com/azure/ai-services/openai/how-to/managed-identity",
     ),
     Workload(
         "apim",
@@ -258,6 +265,39 @@ def _key_auth_check(rule: KeyAuth) -> Callable[[Resource, Context], Verdict]:
 
     local_auth_disabled.__name__ = f"local_auth_disabled_{rule.key.replace('-', '_')}"
     return local_auth_disabled
+
+
+MONGO_CLUSTER = "Microsoft.DocumentDB/mongoClusters"
+
+
+@check(
+    id="identity.cosmos-mongo-vcore.native-auth-disabled",
+    title="Cosmos DB for MongoDB vCore cluster refuses native (password) authentication",
+    severity=Severity.HIGH,
+    area=Area.IDENTITY,
+    checklist="managed-identity",
+    types=[MONGO_CLUSTER],
+    rationale=(
+        "While the cluster allows NativeAuth, the administrator password in a mongodb+srv:// connection string "
+        "opens every database, whatever Entra ID says. Allowing only MicrosoftEntraID forces managed identity."
+    ),
+    remediation=Remediation(
+        text="Add Entra ID users for every client, then allow only MicrosoftEntraID.",
+        az="az resource update --ids {id} --set properties.authConfig.allowedModes=\"['MicrosoftEntraID']\" "
+        "--api-version 2025-09-01",
+        bicep="properties: {\n  authConfig: {\n    allowedModes: [ 'MicrosoftEntraID' ]\n  }\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/cosmos-db/mongodb/vcore/entra-authentication", MI_DOC],
+)
+def mongo_vcore_native_auth(cluster: Resource, ctx: Context) -> Verdict:
+    # authConfig exists from api-version 2025-09-01 (MongoClusters_Get.json); a cluster without it
+    # predates Entra ID support and accepts native passwords only.
+    modes = cluster.get("properties.authConfig.allowedModes", default=["NativeAuth"], expect=list)
+    if not all(isinstance(m, str) for m in modes):
+        raise DataError("properties.authConfig.allowedModes holds a value that is not a string")
+    if any(m.lower() == "nativeauth" for m in modes):
+        return failed(f"allowed modes {', '.join(modes)}: passwords are accepted", expected=["MicrosoftEntraID"])
+    return passed(f"allowed modes {', '.join(modes)}", expected=["MicrosoftEntraID"])
 
 
 CHECKS = [_managed_identity_check(w) for w in WORKLOADS] + [_key_auth_check(r) for r in KEY_AUTH]

@@ -117,6 +117,7 @@ LOGGED = (
     LoggedService("redis", "Microsoft.Cache/Redis", "Azure Cache for Redis"),
     LoggedService("cosmos", "Microsoft.DocumentDB/databaseAccounts", "Cosmos DB account"),
     LoggedService("cognitive", "Microsoft.CognitiveServices/accounts", "Azure AI services account"),
+    LoggedService("cosmos-mongo-vcore", "Microsoft.DocumentDB/mongoClusters", "Cosmos DB for MongoDB vCore cluster"),
     LoggedService("acs", "Microsoft.Communication/CommunicationServices", "Communication Services"),
 )
 

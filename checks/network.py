@@ -18,26 +18,63 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from auditor.checks._iprules import admits_everyone, rule_values
+from auditor.checks._site import SITE_CONFIG, site_setting
+
 from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 
 PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
 CLOSED = {"disabled", "securedbyperimeter"}
 #: Returns how the resource's own network ACL restricts its public endpoint, or None when it does not.
-AclReader = Callable[[Resource], "str | None"]
+AclReader = Callable[[Resource, Context], "str | None"]
 
 
 def default_deny(path: str) -> AclReader:
-    """An ACL whose `defaultAction` is Deny admits only the listed networks; ARM's default is Allow."""
+    """An ACL whose `defaultAction` is Deny admits only the listed networks (ipRules[].value beside
+    it); ARM's default is Allow. IP rules that together admit all of IPv4 restrict nothing."""
+    rules_path = path.rsplit(".", 1)[0] + ".ipRules"
 
-    def read(res: Resource) -> str | None:
+    def read(res: Resource, ctx: Context) -> str | None:
         action = res.get(path, default="Allow", expect=str)
-        return f"{path} is {action}" if action.lower() == "deny" else None
+        if action.lower() != "deny":
+            return None
+        ranges = rule_values(res.get(rules_path, default=[], expect=list), "value", rules_path)
+        if admits_everyone(ranges):
+            res.note(rules_path, ranges)
+            return None
+        return f"{path} is {action}"
 
     return read
 
 
-def cosmos_firewall(res: Resource) -> str | None:
+#: Access-restriction rules whose ipAddress names a service tag or a proxy header, not a range.
+SERVICE_TAGS = ("ServiceTag", "XffProxy")
+
+
+def appservice_restrictions(site: Resource, ctx: Context) -> str | None:
+    """Access restrictions, read from config/web (the site GET returns null siteConfig values).
+    Deny by default admits only the Allow rules; an Allow rule for Any, or Allow ranges that cover
+    all of IPv4, admit everyone. Rules by service tag or subnet admit no internet range."""
+    holder, path = site_setting(site, ctx, "ipSecurityRestrictionsDefaultAction")
+    action = holder.get(path, default="Allow", expect=str)
+    rules_path = path.rsplit(".", 1)[0] + ".ipSecurityRestrictions"
+    rules = holder.get(rules_path, default=[], expect=list)
+    if not all(isinstance(r, dict) for r in rules):
+        raise DataError(f"{rules_path}: an entry is not an object")
+    allowed = [r for r in rules if str(r.get("action", "Allow")).lower() == "allow"]
+    by_address = [r for r in allowed if isinstance(r.get("ipAddress"), str) and r.get("tag") not in SERVICE_TAGS]
+    ranges = [str(r["ipAddress"]) for r in by_address]
+    ranges = ["0.0.0.0/0" if r.lower() == "any" else r for r in ranges]
+    site.note("accessRestrictions", {"defaultAction": action, "allowedRanges": ranges})
+    if admits_everyone(ranges):
+        return None
+    if action.lower() == "deny":
+        return f"access restrictions deny by default and allow {len(allowed)} rule(s)"
+    return None
+
+
+def cosmos_firewall(res: Resource, ctx: Context) -> str | None:
     """Cosmos DB has no defaultAction: any IP rule or the VNet filter turns the firewall on. The
     rule 0.0.0.0 admits every Azure datacenter, which is every Azure tenant, so it restricts nothing."""
     vnet_filter = res.get("properties.isVirtualNetworkFilterEnabled", default=False, expect=bool)
@@ -47,14 +84,14 @@ def cosmos_firewall(res: Resource) -> str | None:
         if not isinstance(value, str):
             raise DataError("a Cosmos DB ipRules entry has no ipAddressOrRange string")
         ranges.append(value)
-    if "0.0.0.0" in ranges:
+    if "0.0.0.0" in ranges or admits_everyone(ranges):
         return None
     if vnet_filter or ranges:
         return f"the firewall admits only {len(ranges)} IP range(s)" + (" and listed subnets" if vnet_filter else "")
     return None
 
 
-def signalr_acl(res: Resource) -> str | None:
+def signalr_acl(res: Resource, ctx: Context) -> str | None:
     """SignalR's ACL can deny by default yet still admit public client connections by request type."""
     action = res.get("properties.networkACLs.defaultAction", default="Allow", expect=str)
     if action.lower() != "deny":
@@ -83,7 +120,7 @@ def messaging_rule_set(namespace: Resource, rule_set: Resource) -> str | None:
         return f"{where} publicNetworkAccess is {pna}"
     if action.lower() != "deny" or not (masks or subnets):
         return None
-    if any(m.strip() in ("0.0.0.0/0", "0.0.0.0") for m in masks):
+    if any(m.strip() == "0.0.0.0" for m in masks) or admits_everyone(masks):
         return None
     return f"{where} denies by default and admits {len(masks)} IP range(s) and {len(subnets)} subnet(s)"
 
@@ -104,6 +141,8 @@ class Service:
     rule_set: str | None = None
     # False where the service's API offers no private link resources: no private-endpoint check.
     private_link: bool = True
+    # Further types the public-access verdict reads (App Service access restrictions in config/web).
+    reads: tuple[str, ...] = ()
 
 
 SERVICES: tuple[Service, ...] = (
@@ -204,7 +243,8 @@ SERVICES: tuple[Service, ...] = (
         "az webapp update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/app-service/networking/private-endpoint",
-        acl=default_deny("properties.siteConfig.ipSecurityRestrictionsDefaultAction"),
+        acl=appservice_restrictions,
+        reads=(SITE_CONFIG,),
     ),
     Service(
         "servicebus",
@@ -247,7 +287,7 @@ def _private_mode(res: Resource, service: Service) -> str | None:
 
 def _restriction(res: Resource, service: Service, ctx: Context) -> str | None:
     if service.acl is not None:
-        return service.acl(res)
+        return service.acl(res, ctx)
     if service.rule_set is not None:
         for rule_set in ctx.children(res, service.rule_set):
             found = messaging_rule_set(res, rule_set)
@@ -338,7 +378,7 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         area=Area.NETWORK,
         checklist="private-endpoints",
         types=[service.rtype],
-        reads=[service.rule_set] if service.rule_set else [],
+        reads=([service.rule_set] if service.rule_set else []) + list(service.reads),
         rationale=(
             f"The guide puts every data-plane service inside the private network. A {service.label} with "
             "public network access answers anyone on the internet who holds (or guesses) a key or token, and "

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from auditor.checks._site import SITE_CONFIG, site_setting
+
 from auditor.api import (
     Area,
     DataError,
@@ -29,7 +31,6 @@ REDIS = "Microsoft.Cache/Redis"
 STORAGE = "Microsoft.Storage/storageAccounts"
 CONTAINER = "Microsoft.Storage/storageAccounts/blobServices/containers"
 SITE = "Microsoft.Web/sites"
-SITE_CONFIG = "Microsoft.Web/sites/config"
 ANONYMOUS_DOC = "https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent"
 #: Microsoft.Storage changed the documented default of allowBlobPublicAccess in api-version
 #: 2023-01-01: before it "the default interpretation is true", from it "false".
@@ -115,18 +116,6 @@ TLS_FLOORS = (
 )
 
 
-def _site_setting(site: Resource, ctx: Context, name: str) -> tuple[Resource, str]:
-    """Where an App Service siteConfig value can be read. The site GET returns siteConfig with null
-    values, so the value is read from the site's config/web resource, unless the site states it."""
-    path = f"properties.siteConfig.{name}"
-    if site.has(path):
-        return site, path
-    for config in ctx.children(site, SITE_CONFIG):
-        if config.name.lower() == "web":
-            return config, f"properties.{name}"
-    raise DataError(f"{path} is null in the site GET and the site's config/web is not in the snapshot")
-
-
 def _tls_floor_check(row: TlsFloor) -> Callable[[Resource, Context], Verdict]:
     @check(
         id=f"transport.{row.key}.min-tls",
@@ -183,9 +172,9 @@ def _tls_floor_check(row: TlsFloor) -> Callable[[Resource, Context], Verdict]:
     refs=["https://learn.microsoft.com/azure/app-service/overview-tls"],
 )
 def appservice_min_tls(site: Resource, ctx: Context) -> Verdict:
-    holder, path = _site_setting(site, ctx, "minTlsVersion")
+    holder, path = site_setting(site, ctx, "minTlsVersion")
     value = holder.get(path, expect=str)
-    site.note(f"{holder.name}:{path}", value)
+    site.note(f"{'siteConfig' if holder is site else 'config/web'}.minTlsVersion", value)
     version = DOTTED.get(value)
     if version is None:
         raise DataError(f"minTlsVersion is {value!r}, not a TLS version this check knows")

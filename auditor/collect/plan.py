@@ -36,7 +36,8 @@ TYPE_API_VERSIONS = {
     "microsoft.communication/communicationservices": "2025-09-01",
     # disableAccessKeyAuthentication is in the 2024-11-01 stable shape.
     "microsoft.cache/redis": "2024-11-01",
-    "microsoft.documentdb/mongoclusters": "2024-07-01",
+    # authConfig (native or Entra ID authentication) is returned from 2025-09-01 on.
+    "microsoft.documentdb/mongoclusters": "2025-09-01",
     "microsoft.insights/components": "2020-02-02",
     "microsoft.insights/metricalerts": "2018-03-01",
     "microsoft.insights/scheduledqueryrules": "2023-03-15-preview",

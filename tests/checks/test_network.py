@@ -11,14 +11,25 @@ def service_resource(service, name="target", **properties):
     return resource(service.rtype, name, properties=properties)
 
 
+def web_config(site_name, **props):
+    # web/.../stable/2023-12-01/examples/GetSiteConfig.json; with no restriction set, ARM lists the
+    # implicit rule {"ipAddress": "Any", "action": "Allow", "name": "Allow all"}.
+    rules = [{"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}]
+    return resource(
+        "Microsoft.Web/sites/config", site_name, "web", properties={"ipSecurityRestrictions": rules} | props
+    )
+
+
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.key)
 def test_public_access_verdicts(service):
+    configs = [web_config("open"), web_config("silent")] if service.key == "appservice" else []
     result = verdicts(
         f"network.{service.key}.public-access",
         [
             service_resource(service, "closed", publicNetworkAccess="Disabled"),
             service_resource(service, "open", publicNetworkAccess="Enabled"),
             service_resource(service, "silent"),
+            *configs,
         ],
     )
     assert result == {"closed": "pass", "open": "fail", "silent": "fail"}

@@ -363,7 +363,22 @@ def test_app_service_site_in_the_published_get_shape():
             "keyVaultReferenceIdentity": "SystemAssigned",
         },
     }
-    assert _status("network.appservice.public-access", site) == "fail"
+    # The site GET does not hold the access restrictions (siteConfig values are null there): they
+    # are in config/web (GetSiteConfig.json), and without it public access is not judged.
+    assert _status("network.appservice.public-access", site) == "not_assessed"
+    web = {
+        "id": f"{site['id']}/config/web",
+        "name": "web",
+        "type": "Microsoft.Web/sites/config",
+        "properties": {
+            "ipSecurityRestrictions": [
+                {"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}
+            ],
+            "ipSecurityRestrictionsDefaultAction": "Allow",
+        },
+    }
+    public = [f for f in run_check("network.appservice.public-access", [site, web]) if f.resource_name == "web-voice"]
+    assert [f.status.value for f in public] == ["fail"]
     assert _status("network.appservice.private-endpoint", site) == "fail"
     assert _status("identity.appservice.managed-identity", site) == "fail"
     # its settings were not collected (no --inspect-app-settings): never a pass
