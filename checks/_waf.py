@@ -93,6 +93,9 @@ def gateway_policy_config(policy: Resource) -> WafConfig:
                     weakened.append(f"rule {rule.get('ruleId', '?')} disabled")
                 elif str(rule.get("action", "")).lower() == "log":
                     weakened.append(f"rule {rule.get('ruleId', '?')} log-only")
+                elif str(rule.get("action", "")).lower() == "allow":
+                    # An Allow override lets every match through: the rule is off in effect.
+                    weakened.append(f"rule {rule.get('ruleId', '?')} action Allow (disabled in effect)")
     exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
     weakened += _exclusions(len(exclusions), "on the policy")
     return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))

@@ -1,0 +1,76 @@
+"""Issue 9 section 2: Azure's current defaults and other shapes that sound deployments use.
+
+Each test names the spec example or document whose shape or default it follows."""
+
+from __future__ import annotations
+
+import copy
+
+from tests.checks.helpers import only, verdicts
+from tests.checks.test_appgw import _load
+
+GATEWAY = "Microsoft.Network/applicationGateways"
+
+
+def gateway_and_policy():
+    gateway, policy = _load()
+    return copy.deepcopy(gateway), copy.deepcopy(policy)
+
+
+def test_v2_gateway_without_zones_is_zone_redundant_by_default():
+    # learn.microsoft.com/azure/reliability/reliability-application-gateway-v2: a v2 gateway created
+    # without zones in a region with availability zones is zone redundant.
+    gateway, _ = gateway_and_policy()
+    gateway.pop("zones", None)
+    finding = only("appgw.zone-redundant", [gateway])
+    assert finding.status.value == "pass" and "by default" in finding.evidence["message"]
+    gateway["zones"] = []
+    assert verdicts("appgw.zone-redundant", [gateway]) == {"agw-voice-prod": "pass"}
+    gateway["zones"] = ["1"]  # pinned to one zone on purpose
+    assert verdicts("appgw.zone-redundant", [gateway]) == {"agw-voice-prod": "fail"}
+    gateway["zones"] = []
+    gateway["properties"]["sku"] = {"name": "WAF_Medium", "tier": "WAF", "capacity": 2}  # v1 has no zones
+    assert verdicts("appgw.zone-redundant", [gateway]) == {"agw-voice-prod": "fail"}
+
+
+def test_autoscale_minimum_below_two_is_a_scale_out_delay():
+    gateway, _ = gateway_and_policy()
+    gateway["properties"]["autoscaleConfiguration"] = {"minCapacity": 1, "maxCapacity": 10}
+    finding = only("appgw.autoscale-min", [gateway])
+    assert finding.status.value == "fail" and finding.severity.value == "medium"
+    assert "scale-out delay" in finding.evidence["message"]
+    assert "not a single point of failure" in finding.evidence["message"]
+
+
+def test_absent_tls_policy_takes_the_default_of_the_api_version():
+    # application-gateway-ssl-policy-overview: no sslPolicy means AppGwSslPolicy20150501 (TLS 1.0)
+    # before api-version 2023-02-01 and AppGwSslPolicy20220101 (TLS 1.2) from it.
+    gateway, _ = gateway_and_policy()
+    del gateway["properties"]["sslPolicy"]
+    new = only("appgw.tls-min-1-2", [gateway], api_versions={GATEWAY: "2024-05-01"})
+    assert new.status.value == "pass" and "AppGwSslPolicy20220101" in str(new.evidence["observations"])
+    assert verdicts("appgw.tls-min-1-2", [gateway], api_versions={GATEWAY: "2022-09-01"}) == {
+        "agw-voice-prod": "fail"
+    }
+    unknown = only("appgw.tls-min-1-2", [gateway], api_versions={GATEWAY: None})
+    assert unknown.status.value == "fail" and "older default assumed" in str(unknown.evidence["observations"])
+
+
+def test_v1_waf_tier_is_a_waf_that_fails_as_retired():
+    # ApplicationGatewayList.json (2023-09-01) v1 shape: sku {name WAF_Medium, tier WAF}.
+    gateway, policy = gateway_and_policy()
+    gateway["properties"]["sku"] = {"name": "WAF_Medium", "tier": "WAF", "capacity": 2}
+    finding = only("appgw.waf-prevention", [gateway, policy])
+    assert finding.status.value == "fail" and "retired" in finding.evidence["message"]
+    # and it is a WAF: its rule set is judged, not skipped
+    assert verdicts("appgw.waf-rule-set", [gateway, policy]) == {"agw-voice-prod": "pass"}
+
+
+def test_waf_allow_override_disables_the_rule_on_the_gateway():
+    # ApplicationGatewayWebApplicationFirewallPolicies: ManagedRuleOverride.action Allow.
+    gateway, policy = gateway_and_policy()
+    policy["properties"]["managedRules"]["managedRuleSets"][0]["ruleGroupOverrides"] = [
+        {"ruleGroupName": "SQLI", "rules": [{"ruleId": "942100", "state": "Enabled", "action": "Allow"}]}
+    ]
+    finding = only("appgw.waf-rule-set", [gateway, policy])
+    assert finding.status.value == "fail" and "Allow" in finding.evidence["message"]
