@@ -20,6 +20,7 @@ from auditor.inventory import Context
 
 APP = "Microsoft.App/containerApps"
 ENVIRONMENT = "Microsoft.App/managedEnvironments"
+PLATFORM_MAX_REPLICAS = 10
 SCALE_RULE_KINDS = ("http", "tcp", "custom", "azureQueue")  # the triggers of a ScaleRule in the ARM schema
 
 
@@ -67,13 +68,18 @@ def min_replicas(app: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/container-apps/scale-app"],
 )
 def max_replicas(app: Resource, ctx: Context) -> Verdict:
-    if not app.has("properties.template.scale.maxReplicas"):
-        app.note("properties.template.scale.maxReplicas", None)
-        return failed("maxReplicas is not set; the platform default applies", expected="set explicitly")
-    ceiling = app.get("properties.template.scale.maxReplicas", expect=int)
+    # ContainerApps.json Scale.maxReplicas: "Optional. Maximum number of container replicas. Defaults to
+    # 10 if not set."
+    explicit = app.has("properties.template.scale.maxReplicas")
+    ceiling = app.get("properties.template.scale.maxReplicas", default=PLATFORM_MAX_REPLICAS, expect=int)
     floor = app.get("properties.template.scale.minReplicas", default=0, expect=int)
     if ceiling < floor:
         return failed(f"maxReplicas {ceiling} is below minReplicas {floor}", expected=f">= {floor}")
+    if not explicit:
+        return passed(
+            f"maxReplicas is not set: the platform default {ceiling} applies (minReplicas {floor})",
+            expected=f">= {floor}",
+        )
     return passed(f"maxReplicas is {ceiling} (minReplicas {floor})", expected=f">= {floor}")
 
 

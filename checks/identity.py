@@ -11,7 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.api import (
+    Area,
+    DataError,
+    Remediation,
+    Resource,
+    Severity,
+    Verdict,
+    check,
+    failed,
+    not_applicable,
+    passed,
+)
 from auditor.inventory import Context
 
 MI_DOC = "https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/overview"
@@ -103,6 +114,24 @@ class KeyAuth:
     bicep: str
     ref: str
     also: tuple[tuple[str, Any, Any], ...] = ()  # further (path, required value, default) pairs
+    #: Why the switch does not apply to a resource (None: it applies), for services where some kinds
+    #: have no Entra ID data-plane access to switch to.
+    exempt: Callable[[Resource], str | None] | None = None
+
+
+#: Cosmos DB APIs whose data plane has no Entra ID role-based access, so keys cannot be turned off.
+COSMOS_KEY_ONLY_CAPABILITIES = {"enablecassandra": "Cassandra", "enabletable": "Table", "enablegremlin": "Gremlin"}
+
+
+def cosmos_key_only_api(account: Resource) -> str | None:
+    """Mongo (RU), Cassandra, Table and Gremlin accounts: disableLocalAuth does not apply."""
+    if account.get("kind", default="GlobalDocumentDB", expect=str).lower() == "mongodb":
+        return "an API for MongoDB (RU) account"
+    for capability in account.get("properties.capabilities", default=[], expect=list):
+        name = capability.get("name") if isinstance(capability, dict) else None
+        if isinstance(name, str) and name.lower() in COSMOS_KEY_ONLY_CAPABILITIES:
+            return f"an API for {COSMOS_KEY_ONLY_CAPABILITIES[name.lower()]} account"
+    return None
 
 
 KEY_AUTH = (
@@ -116,6 +145,7 @@ KEY_AUTH = (
         "az resource update --ids {id} --set properties.disableLocalAuth=true",
         "properties: {\n  disableLocalAuth: true\n}",
         "https://learn.microsoft.com/azure/cosmos-db/how-to-setup-rbac#disable-local-auth",
+        exempt=cosmos_key_only_api,
     ),
     KeyAuth(
         "cognitive",
@@ -253,6 +283,9 @@ def _key_auth_check(rule: KeyAuth) -> Callable[[Resource, Context], Verdict]:
         refs=[rule.ref, MI_DOC],
     )
     def local_auth_disabled(res: Resource, ctx: Context) -> Verdict:
+        exemption = rule.exempt(res) if rule.exempt else None
+        if exemption:
+            return not_applicable(f"{exemption}: its data plane has no Entra ID access, so keys cannot be turned off")
         expect = type(rule.disabled_value)
         value = res.get(rule.path, default=rule.default, expect=expect)
         if not _same(value, rule.disabled_value):

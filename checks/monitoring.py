@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from auditor.checks.ingress import environment_id
+
 from auditor.api import Area, DataError, Remediation, Resource, Severity, Status, Verdict, check, failed, passed
 from auditor.diagnostics import DIAGNOSTIC_SETTINGS, logs_to_workspace
 from auditor.inventory import Context
@@ -50,7 +52,7 @@ def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
         for variable in (container.get("env") or []) if isinstance(container, dict) else []:
             if isinstance(variable, dict) and str(variable.get("name", "")).lower() in TELEMETRY_SETTINGS:
                 return f"environment variable {variable['name']}"
-    env_id = app.get("properties.managedEnvironmentId", default="", expect=str)
+    env_id = environment_id(app)
     env = ctx.get(env_id) if env_id else None
     if env is not None:
         if env.has("properties.appInsightsConfiguration.connectionString") or env.has(

@@ -344,6 +344,23 @@ def _endpoint_targets(endpoint: Resource, target_id: str) -> bool:
     return False
 
 
+def approved_private_endpoint(res: Resource, ctx: Context) -> str | None:
+    """The approved private endpoint connection of the resource (inline, or a private endpoint
+    that targets it), or None. What was looked at is noted on the resource."""
+    inline = res.get("properties.privateEndpointConnections", default=[], expect=list)
+    approved_inline = [c for c in inline if _approved(c, "properties.privateEndpointConnections")]
+    if approved_inline:
+        return f"{len(approved_inline)} approved private endpoint connection(s)"
+    target = res.id.lower().rstrip("/")
+    endpoints = ctx.referencing(res, PRIVATE_ENDPOINT)
+    for endpoint in endpoints:
+        if _endpoint_targets(endpoint, target):
+            res.note("privateEndpoint", endpoint.id)
+            return f"private endpoint {endpoint.name} is approved"
+    res.note("privateEndpoints", [e.id for e in endpoints])
+    return None
+
+
 def private_endpoint_verdict(res: Resource, service: Service, ctx: Context) -> Verdict:
     private = _private_mode(res, service)
     if private:
@@ -351,17 +368,10 @@ def private_endpoint_verdict(res: Resource, service: Service, ctx: Context) -> V
             f"injected into the VNet ({private}); private endpoints do not apply in this mode",
             expected="an approved private endpoint, or an internal VNet",
         )
-    inline = res.get("properties.privateEndpointConnections", default=[], expect=list)
-    approved_inline = [c for c in inline if _approved(c, "properties.privateEndpointConnections")]
-    if approved_inline:
-        return passed(f"{len(approved_inline)} approved private endpoint connection(s)", expected="approved")
-    target = res.id.lower().rstrip("/")
+    approved = approved_private_endpoint(res, ctx)
+    if approved:
+        return passed(approved, expected="approved")
     endpoints = ctx.referencing(res, PRIVATE_ENDPOINT)
-    for endpoint in endpoints:
-        if _endpoint_targets(endpoint, target):
-            res.note("privateEndpoint", endpoint.id)
-            return passed(f"private endpoint {endpoint.name} is approved", expected="approved")
-    res.note("privateEndpoints", [e.id for e in endpoints])
     if endpoints:
         return failed(
             f"{len(endpoints)} private endpoint(s) target this {service.label}, none of them approved",

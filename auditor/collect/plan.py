@@ -22,7 +22,8 @@ API_VERSIONS = {
     "microsoft.servicebus": "2022-10-01-preview",
     "microsoft.eventhub": "2024-01-01",
     "microsoft.signalrservice": "2024-03-01",
-    "microsoft.app": "2024-03-01",
+    # publicNetworkAccess, appInsightsConfiguration and openTelemetryConfiguration of environments.
+    "microsoft.app": "2025-07-01",
     "microsoft.network": "2024-05-01",
     "microsoft.cdn": "2024-02-01",
     "microsoft.operationalinsights": "2023-09-01",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 
-from tests.checks.helpers import only, verdicts
+from tests.checks.helpers import only, resource, verdicts
 from tests.checks.test_appgw import _load
 
 GATEWAY = "Microsoft.Network/applicationGateways"
@@ -74,3 +74,70 @@ def test_waf_allow_override_disables_the_rule_on_the_gateway():
     ]
     finding = only("appgw.waf-rule-set", [gateway, policy])
     assert finding.status.value == "fail" and "Allow" in finding.evidence["message"]
+
+
+def cosmos(name, kind="GlobalDocumentDB", capabilities=(), **props):
+    # cosmos-db/.../stable/2024-11-15/examples/CosmosDBDatabaseAccountGet.json
+    base = {"databaseAccountOfferType": "Standard", "capabilities": [{"name": c} for c in capabilities]}
+    return resource("Microsoft.DocumentDB/databaseAccounts", name, properties=base | props, kind=kind)
+
+
+def test_cosmos_local_auth_is_not_applicable_to_key_only_apis():
+    # learn.microsoft.com/azure/cosmos-db/how-to-setup-rbac: data-plane RBAC is for the API for NoSQL.
+    result = verdicts(
+        "identity.cosmos.local-auth-disabled",
+        [
+            cosmos("nosql"),
+            cosmos("nosql-off", disableLocalAuth=True),
+            cosmos("mongo", kind="MongoDB", capabilities=["EnableMongo"]),
+            cosmos("cassandra", capabilities=["EnableCassandra"]),
+            cosmos("table", capabilities=["EnableTable"]),
+            cosmos("gremlin", capabilities=["EnableGremlin"]),
+        ],
+    )
+    assert result == {
+        "nosql": "fail",
+        "nosql-off": "pass",
+        "mongo": "not_applicable",
+        "cassandra": "not_applicable",
+        "table": "not_applicable",
+        "gremlin": "not_applicable",
+    }
+
+
+ENV = "Microsoft.App/managedEnvironments"
+
+
+def environment(name, **props):
+    # app/.../stable/2025-07-01/examples/ManagedEnvironments_Get.json (publicNetworkAccess from 2024-10-02-preview)
+    base = {"provisioningState": "Succeeded", "defaultDomain": f"{name}.k4apps.io", "staticIp": "20.42.33.145"}
+    return resource(ENV, name, properties=base | props)
+
+
+def test_environment_with_public_access_disabled_and_a_private_endpoint_is_private():
+    approved = {"properties": {"privateLinkServiceConnectionState": {"status": "Approved"}}}
+    result = verdicts(
+        "aca.environment-internal",
+        [
+            environment("pe", publicNetworkAccess="Disabled", privateEndpointConnections=[approved]),
+            environment("public", publicNetworkAccess="Enabled"),
+        ],
+    )
+    assert result == {"pe": "pass", "public": "fail"}
+
+
+def test_the_collector_reads_environments_at_an_api_version_with_public_network_access():
+    from auditor.collect.plan import api_version
+
+    assert api_version(ENV) >= "2024-10-02"
+
+
+def test_kube_environment_id_names_the_environment():
+    # Older Microsoft.Web-era shape (2022-01-01-preview ContainerApps_Get.json): kubeEnvironmentId.
+    env = environment("env", vnetConfiguration={"internal": True, "infrastructureSubnetId": "/subscriptions/x"})
+    app = resource(
+        "Microsoft.App/containerApps",
+        "legacy",
+        properties={"kubeEnvironmentId": env["id"], "configuration": {"ingress": {"external": True}}},
+    )
+    assert verdicts("aca.ingress-not-public", [env, app]) == {"legacy": "pass"}
