@@ -9,8 +9,9 @@ Communication Services offers no private endpoints (no api-version of its resour
 private link resources); it closes with `publicNetworkAccess` Disabled or SecuredByPerimeter (a
 network security perimeter), so it has no private-endpoint check.
 Service Bus and Event Hubs keep their firewall in a child resource (networkRuleSets/default),
-which is read as well. Redis keeps firewall rules as child resources too, but they only allow
-ranges and cannot deny by default, so for Redis only `publicNetworkAccess` counts.
+which is read as well. Redis keeps allow-only firewall rules as child resources: once any rule
+exists, only the listed ranges get in, so rules that do not cover every address restrict it; a
+Premium cache injected into a subnet (`subnetId`) has no public endpoint at all.
 """
 
 from __future__ import annotations
@@ -143,6 +144,14 @@ class Service:
     private_link: bool = True
     # Further types the public-access verdict reads (App Service access restrictions in config/web).
     reads: tuple[str, ...] = ()
+    # A property whose presence means the service is injected into a subnet (Premium Redis subnetId).
+    injected: str | None = None
+    # A child type of allow-only firewall rules (startIP, endIP): any rule set short of all
+    # addresses restricts the public endpoint to those ranges.
+    firewall_rules: str | None = None
+    # Older api-versions of the service have no publicNetworkAccess, and then an approved private
+    # endpoint closes the public endpoint (Azure Managed Redis).
+    private_endpoint_closes: bool = False
 
 
 SERVICES: tuple[Service, ...] = (
@@ -162,6 +171,8 @@ SERVICES: tuple[Service, ...] = (
         "az redis update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link",
+        injected="properties.subnetId",
+        firewall_rules="Microsoft.Cache/Redis/firewallRules",
     ),
     Service(
         "redis-enterprise",
@@ -171,6 +182,7 @@ SERVICES: tuple[Service, ...] = (
         "--public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/redis/private-link",
+        private_endpoint_closes=True,
     ),
     Service(
         "cosmos",
@@ -278,6 +290,8 @@ SERVICES: tuple[Service, ...] = (
 
 
 def _private_mode(res: Resource, service: Service) -> str | None:
+    if service.injected and res.get(service.injected, default="", expect=str):
+        return f"{service.injected.rsplit('.', 1)[-1]} is set: the service is injected into a subnet"
     if service.private_mode is None:
         return None
     path, private_value = service.private_mode
@@ -293,10 +307,29 @@ def _restriction(res: Resource, service: Service, ctx: Context) -> str | None:
             found = messaging_rule_set(res, rule_set)
             if found:
                 return found
+    if service.firewall_rules is not None:
+        return _firewall_rules(res, ctx.children(res, service.firewall_rules))
     return None
 
 
+def _firewall_rules(res: Resource, rules: list[Resource]) -> str | None:
+    """Allow-only rules (Redis firewallRules): none admits everyone; some restrict unless together
+    they cover all of IPv4."""
+    ranges = [f"{r.get('properties.startIP', expect=str)}-{r.get('properties.endIP', expect=str)}" for r in rules]
+    res.note("firewallRules", ranges)
+    if not ranges or admits_everyone(ranges):
+        return None
+    return f"{len(ranges)} firewall rule(s) admit only their ranges"
+
+
 def public_access_verdict(res: Resource, service: Service, ctx: Context) -> Verdict:
+    if service.private_endpoint_closes and not res.has("properties.publicNetworkAccess"):
+        approved = approved_private_endpoint(res, ctx)
+        if approved:
+            return passed(
+                f"publicNetworkAccess is not set and {approved}: a private endpoint closes the public endpoint",
+                expected="Disabled",
+            )
     pna = res.get("properties.publicNetworkAccess", default="Enabled", expect=str)
     if pna.lower() in CLOSED:
         return passed(f"publicNetworkAccess is {pna}", expected="Disabled")
@@ -388,7 +421,9 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         area=Area.NETWORK,
         checklist="private-endpoints",
         types=[service.rtype],
-        reads=([service.rule_set] if service.rule_set else []) + list(service.reads),
+        reads=[t for t in (service.rule_set, service.firewall_rules) if t]
+        + list(service.reads)
+        + ([PRIVATE_ENDPOINT] if service.private_endpoint_closes else []),
         rationale=(
             f"The guide puts every data-plane service inside the private network. A {service.label} with "
             "public network access answers anyone on the internet who holds (or guesses) a key or token, and "

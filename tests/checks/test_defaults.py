@@ -141,3 +141,54 @@ def test_kube_environment_id_names_the_environment():
         properties={"kubeEnvironmentId": env["id"], "configuration": {"ingress": {"external": True}}},
     )
     assert verdicts("aca.ingress-not-public", [env, app]) == {"legacy": "pass"}
+
+
+def redis(name, **props):
+    # redis/.../stable/2024-11-01/examples/RedisCacheGet.json
+    base = {"provisioningState": "Succeeded", "sku": {"name": "Premium", "family": "P", "capacity": 1},
+            "enableNonSslPort": False, "port": 6379, "sslPort": 6380}
+    return resource("Microsoft.Cache/Redis", name, properties=base | props)
+
+
+def firewall_rule(cache, name, start, end):
+    # redis/.../stable/2024-11-01/examples/RedisCacheFirewallRuleGet.json
+    return resource("Microsoft.Cache/Redis/firewallRules", cache, name, properties={"startIP": start, "endIP": end})
+
+
+def test_vnet_injected_premium_redis_is_private():
+    subnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/redis"
+    caches = [redis("injected", subnetId=subnet, staticIP="10.0.1.5"), redis("public", publicNetworkAccess="Enabled")]
+    assert verdicts("network.redis.public-access", caches) == {"injected": "pass", "public": "fail"}
+    assert verdicts("network.redis.private-endpoint", caches) == {"injected": "pass", "public": "fail"}
+
+
+def test_redis_firewall_rules_restrict_unless_they_admit_everyone():
+    result = verdicts(
+        "network.redis.public-access",
+        [
+            redis("office", publicNetworkAccess="Enabled"),
+            firewall_rule("office", "office", "203.0.113.0", "203.0.113.255"),
+            redis("wide", publicNetworkAccess="Enabled"),
+            firewall_rule("wide", "all", "0.0.0.0", "255.255.255.255"),
+            redis("none", publicNetworkAccess="Enabled"),
+        ],
+    )
+    assert result == {"office": "pass", "wide": "fail", "none": "fail"}
+
+
+def test_redis_enterprise_without_public_network_access_and_a_private_endpoint_is_private():
+    # redisenterprise/.../stable/2024-10-01/examples/RedisEnterpriseGet.json: no publicNetworkAccess before
+    # 2025-07-01; privateEndpointConnections inline.
+    approved = {
+        "id": "x/privateEndpointConnections/pe",
+        "properties": {"privateLinkServiceConnectionState": {"status": "Approved", "description": "Auto-Approved"}},
+    }
+    clusters = [
+        resource("Microsoft.Cache/redisEnterprise", "pe", properties={"privateEndpointConnections": [approved]},
+                 sku={"name": "Balanced_B5"}),
+        resource("Microsoft.Cache/redisEnterprise", "bare", properties={}, sku={"name": "Balanced_B5"}),
+        resource("Microsoft.Cache/redisEnterprise", "open", sku={"name": "Balanced_B5"},
+                 properties={"publicNetworkAccess": "Enabled", "privateEndpointConnections": [approved]}),
+    ]
+    result = verdicts("network.redis-enterprise.public-access", clusters)
+    assert result == {"pe": "pass", "bare": "fail", "open": "fail"}
