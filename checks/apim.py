@@ -355,7 +355,7 @@ def ai_caching(api: Resource, ctx: Context) -> Verdict:
 @check(
     id="apim.circuit-breaker",
     title="API Management backends for AI services break the circuit on failures",
-    severity=Severity.LOW,
+    severity=Severity.MEDIUM,
     area=Area.GATEWAY,
     checklist="api-rate-limiting",
     types=[SERVICE],

@@ -98,7 +98,7 @@ def _is_v2(gateway: Resource) -> bool:
 @check(
     id="appgw.waf-prevention",
     title="Application Gateway runs an enabled WAF in Prevention mode",
-    severity=Severity.CRITICAL,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[GATEWAY],
@@ -335,7 +335,7 @@ def _named(gateway: Resource, path: str) -> dict[str, dict]:
 @check(
     id="appgw.https-redirect",
     title="Every HTTP listener of the Application Gateway redirects to HTTPS",
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[GATEWAY],

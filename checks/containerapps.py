@@ -27,7 +27,7 @@ SCALE_RULE_KINDS = ("http", "tcp", "custom", "azureQueue")  # the triggers of a 
 @check(
     id="aca.min-replicas",
     title="Container apps keep at least two replicas",
-    severity=Severity.HIGH,
+    severity=Severity.MEDIUM,
     area=Area.SCALABILITY,
     checklist="load-testing",
     types=[APP],

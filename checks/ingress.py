@@ -221,7 +221,7 @@ def ingress_not_public(app: Resource, ctx: Context) -> Verdict:
 @check(
     id="aca.ingress-https-only",
     title="Container app ingress refuses plain HTTP",
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[APP],

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from auditor.checks._compound import COMPOUND_KEYS, subsumed
 from auditor.checks._iprules import admits_everyone, rule_values
 from auditor.checks._site import SITE_CONFIG, site_setting
 
-from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.api import Area, DataError, Remediation, Resource, Severity, Status, Verdict, check, failed, passed
 from auditor.inventory import Context
 
 PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
@@ -437,17 +438,31 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         refs=[service.ref],
     )
     def public_access(res: Resource, ctx: Context) -> Verdict:
-        return public_access_verdict(res, service, ctx)
+        verdict = public_access_verdict(res, service, ctx)
+        if verdict.status is Status.FAIL and service.key in COMPOUND_KEYS and _accepts_keys(res, service.key):
+            return subsumed(service.key)
+        return verdict
 
     public_access.__name__ = f"public_access_{service.key.replace('-', '_')}"
     return public_access
+
+
+def _accepts_keys(res: Resource, key: str) -> bool:
+    """Whether the service also accepts keys; an unreadable key setting counts as not."""
+    from auditor.checks.identity import accepts_keys
+
+    try:
+        verdict = accepts_keys(res, key)
+    except DataError:
+        return False
+    return verdict is None or verdict.status is Status.FAIL
 
 
 def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], Verdict]:
     @check(
         id=f"network.{service.key}.private-endpoint",
         title=f"{service.label} has an approved private endpoint",
-        severity=Severity.MEDIUM,
+        severity=Severity.LOW,
         area=Area.NETWORK,
         checklist="private-endpoints",
         types=[service.rtype],
@@ -474,6 +489,8 @@ def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], V
     private_endpoint.__name__ = f"private_endpoint_{service.key.replace('-', '_')}"
     return private_endpoint
 
+
+SERVICES_BY_KEY = {service.key: service for service in SERVICES}
 
 CHECKS = [_public_access_check(service) for service in SERVICES] + [
     _private_endpoint_check(service) for service in SERVICES if service.private_link

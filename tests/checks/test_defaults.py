@@ -78,7 +78,11 @@ def test_waf_allow_override_disables_the_rule_on_the_gateway():
 
 def cosmos(name, kind="GlobalDocumentDB", capabilities=(), **props):
     # cosmos-db/.../stable/2024-11-15/examples/CosmosDBDatabaseAccountGet.json
-    base = {"databaseAccountOfferType": "Standard", "capabilities": [{"name": c} for c in capabilities]}
+    base = {
+        "databaseAccountOfferType": "Standard",
+        "capabilities": [{"name": c} for c in capabilities],
+        "publicNetworkAccess": "Disabled",
+    }
     return resource("Microsoft.DocumentDB/databaseAccounts", name, properties=base | props, kind=kind)
 
 
@@ -158,13 +162,14 @@ def firewall_rule(cache, name, start, end):
 def test_vnet_injected_premium_redis_is_private():
     subnet = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/redis"
     caches = [redis("injected", subnetId=subnet, staticIP="10.0.1.5"), redis("public", publicNetworkAccess="Enabled")]
-    assert verdicts("network.redis.public-access", caches) == {"injected": "pass", "public": "fail"}
+    # both caches accept keys, so public access is judged with them: one compound finding
+    assert verdicts("exposure.redis.public-with-keys", caches) == {"injected": "pass", "public": "fail"}
     assert verdicts("network.redis.private-endpoint", caches) == {"injected": "pass", "public": "fail"}
 
 
 def test_redis_firewall_rules_restrict_unless_they_admit_everyone():
     result = verdicts(
-        "network.redis.public-access",
+        "exposure.redis.public-with-keys",
         [
             redis("office", publicNetworkAccess="Enabled"),
             firewall_rule("office", "office", "203.0.113.0", "203.0.113.255"),

@@ -1,14 +1,35 @@
 """Network perimeter checks, one parametrized family per service table row."""
 
 import pytest
+from auditor.checks._compound import COMPOUND_KEYS
 from auditor.checks.network import PRIVATE_ENDPOINT, SERVICES
 
 from auditor.registry import discover
 from tests.checks.helpers import SUB, arm_id, only, resource, verdicts
 
 
+def keys_off(service) -> dict:
+    """Properties that turn key authentication off, so that public access reports on its own (a
+    public service that accepts keys is one compound finding: tests/checks/test_exposure.py)."""
+    from auditor.checks.identity import KEY_AUTH_BY_KEY
+
+    if service.key == "cosmos-mongo-vcore":
+        return {"authConfig": {"allowedModes": ["MicrosoftEntraID"]}}
+    rule = KEY_AUTH_BY_KEY.get(service.key)
+    if rule is None or service.key not in COMPOUND_KEYS:
+        return {}
+    props: dict = {}
+    for path, value in ((rule.path, rule.disabled_value), *((p, v) for p, v, _ in rule.also)):
+        node = props
+        parts = path.split(".")[1:]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return props
+
+
 def service_resource(service, name="target", **properties):
-    return resource(service.rtype, name, properties=properties)
+    return resource(service.rtype, name, properties=keys_off(service) | properties)
 
 
 def web_config(site_name, **props):
@@ -68,7 +89,7 @@ def test_services_without_resource_acl_ignore_acl_like_properties():
         "r",
         properties={"networkAcls": {"defaultAction": "Deny"}, "publicNetworkAccess": "Enabled"},
     )
-    assert verdicts("network.redis.public-access", [redis]) == {"r": "fail"}
+    assert verdicts("exposure.redis.public-with-keys", [redis]) == {"r": "fail"}
 
 
 def test_cosmos_firewall_rules():
@@ -78,7 +99,7 @@ def test_cosmos_firewall_rules():
         )
 
     result = verdicts(
-        "network.cosmos.public-access",
+        "exposure.cosmos.public-with-keys",  # these accounts accept keys as well
         [
             account("listed", ipRules=[{"ipAddressOrRange": "203.0.113.0/24"}]),
             account("azure-wide", ipRules=[{"ipAddressOrRange": "0.0.0.0"}]),
@@ -310,7 +331,7 @@ def test_communication_services_example_shapes():
             "tags": {"newTag": "newVal"},
         }
     )
-    assert verdicts("network.acs.public-access", [acs]) == {"MyCommunicationResource": "fail"}
+    assert verdicts("exposure.acs.public-with-keys", [acs]) == {"MyCommunicationResource": "fail"}
     acs["properties"]["publicNetworkAccess"] = "SecuredByPerimeter"
     assert verdicts("network.acs.public-access", [acs]) == {"MyCommunicationResource": "pass"}
 
@@ -359,7 +380,7 @@ def test_cosmos_account_example_shape():
             },
         }
     )
-    assert verdicts("network.cosmos.public-access", [account]) == {"ddb1": "fail"}
+    assert verdicts("exposure.cosmos.public-with-keys", [account]) == {"ddb1": "fail"}
     assert verdicts("network.cosmos.private-endpoint", [account]) == {"ddb1": "pass"}
 
 

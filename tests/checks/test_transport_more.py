@@ -6,6 +6,7 @@ Shapes follow the azure-rest-api-specs example responses named in each test."""
 from __future__ import annotations
 
 import pytest
+from auditor.checks._compound import COMPOUND_KEYS
 from auditor.checks._iprules import admits_everyone
 
 from tests.checks.helpers import only, resource, verdicts
@@ -31,10 +32,10 @@ def mongo(name, **props):
     # mongocluster/.../stable/2025-09-01/examples/MongoClusters_Get.json
     base = {
         "provisioningState": "Succeeded",
+        "publicNetworkAccess": "Disabled",
         "administrator": {"userName": "mongoAdmin"},
         "serverVersion": "5.0",
         "compute": {"tier": "M30"},
-        "publicNetworkAccess": "Enabled",
     }
     return resource("Microsoft.DocumentDB/mongoClusters", name, properties=base | props)
 
@@ -177,7 +178,9 @@ def test_a_firewall_that_admits_all_of_ipv4_is_open(rtype, acl):
         "Microsoft.DocumentDB/databaseAccounts": "cosmos",
     }[rtype]
     open_one = resource(rtype, "open", properties={"publicNetworkAccess": "Enabled", **acl})
-    assert verdicts(f"network.{key}.public-access", [open_one]) == {"open": "fail"}
+    # (keys are on too where the service has them, so the finding is the compound one)
+    check_id = f"exposure.{key}.public-with-keys" if key in COMPOUND_KEYS else f"network.{key}.public-access"
+    assert verdicts(check_id, [open_one]) == {"open": "fail"}
 
 
 def test_messaging_rule_set_covering_all_of_ipv4_is_open():
@@ -194,7 +197,7 @@ def test_messaging_rule_set_covering_all_of_ipv4_is_open():
             "virtualNetworkRules": [],
         },
     )
-    assert verdicts("network.servicebus.public-access", [ns, rule_set])["sb"] == "fail"
+    assert verdicts("exposure.servicebus.public-with-keys", [ns, rule_set])["sb"] == "fail"
 
 
 def test_app_service_restrictions_from_config_web():
