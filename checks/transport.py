@@ -116,6 +116,21 @@ TLS_FLOORS = (
 )
 
 
+def judge_tls_floor(value: str, versions: dict[str, tuple[int, int]], platform_floor: str | None) -> Verdict:
+    """Pass at TLS 1.2 or newer; below it, fail, unless the platform refuses old TLS anyway."""
+    version = versions.get(value.lower())
+    if version is None:
+        raise DataError(f"minimum TLS version {value!r} is not a TLS version this check knows")
+    if version >= (1, 2):
+        return passed(f"minimum TLS version {value}", expected="1.2 or newer")
+    if platform_floor:
+        return passed(
+            f"minimum TLS version {value}, which has no effect: {platform_floor}; set 1.2 to say so",
+            expected="1.2 or newer",
+        )
+    return failed(f"minimum TLS version {value} admits TLS below 1.2", expected="1.2 or newer")
+
+
 def _tls_floor_check(row: TlsFloor) -> Callable[[Resource, Context], Verdict]:
     @check(
         id=f"transport.{row.key}.min-tls",
@@ -138,17 +153,7 @@ def _tls_floor_check(row: TlsFloor) -> Callable[[Resource, Context], Verdict]:
             value = res.get(row.path, expect=str)
         else:
             value = res.get(row.path, default=row.default, expect=str)
-        version = row.versions.get(value.lower())
-        if version is None:
-            raise DataError(f"{row.path} is {value!r}, not a TLS version this check knows")
-        if version >= (1, 2):
-            return passed(f"minimum TLS version {value}", expected="1.2 or newer")
-        if row.platform_floor:
-            return passed(
-                f"minimum TLS version {value}, which has no effect: {row.platform_floor}; set 1.2 to say so",
-                expected="1.2 or newer",
-            )
-        return failed(f"minimum TLS version {value} admits TLS below 1.2", expected="1.2 or newer")
+        return judge_tls_floor(value, row.versions, row.platform_floor)
 
     min_tls.__name__ = f"min_tls_{row.key}"
     return min_tls
@@ -175,12 +180,7 @@ def appservice_min_tls(site: Resource, ctx: Context) -> Verdict:
     holder, path = site_setting(site, ctx, "minTlsVersion")
     value = holder.get(path, expect=str)
     site.note(f"{'siteConfig' if holder is site else 'config/web'}.minTlsVersion", value)
-    version = DOTTED.get(value)
-    if version is None:
-        raise DataError(f"minTlsVersion is {value!r}, not a TLS version this check knows")
-    if version >= (1, 2):
-        return passed(f"minimum TLS version {value}", expected="1.2 or newer")
-    return failed(f"minimum TLS version {value} admits TLS below 1.2", expected="1.2 or newer")
+    return judge_tls_floor(value, DOTTED, None)
 
 
 @check(
