@@ -7,7 +7,8 @@ separate checks then answer not_applicable and point at it, so that a report cou
 
 from __future__ import annotations
 
-from auditor.api import Verdict, not_applicable
+from auditor.api import Status, Verdict
+from auditor.model import Observation
 
 #: Service keys (network.SERVICES and identity.KEY_AUTH rows) of the data and AI services judged
 #: together. Application Insights is not among them: its ingestion key writes telemetry and reads
@@ -20,6 +21,9 @@ def compound_id(key: str) -> str:
 
 
 def subsumed(key: str) -> Verdict:
-    return not_applicable(
-        f"reachable from the internet and accepting keys: reported once, as the critical finding {compound_id(key)}"
+    """not_applicable, pointing at the compound finding, whose evidence holds what was read."""
+    return Verdict(
+        Status.NOT_APPLICABLE,
+        f"reachable from the internet and accepting keys: reported once, as the critical finding {compound_id(key)}",
+        (Observation("reportedAs", compound_id(key)),),
     )
