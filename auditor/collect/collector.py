@@ -133,7 +133,7 @@ class Collector:
         self._pending[pool.submit(self._execute, read)] = read
 
     def _execute(self, read: _Read) -> list[dict[str, Any]]:
-        if read.rtype == SITE_CONFIG:
+        if read.rtype == SITE_CONFIG and read.path.endswith("/list"):
             return [self._app_settings(read)]
         try:
             return self.reader.list(read.path, read.rtype)
@@ -191,7 +191,9 @@ class Collector:
             "errorCode": error.code,
             "message": error.message[:500],
         }
-        self.failures.append({**entry, "permission": permission(read.rtype)} if denied else entry)
+        # Only the settings list is an action; every other read, {site}/config included, is a GET.
+        needed = permission(read.rtype) if read.path.endswith("/list") else f"{read.rtype}/read"
+        self.failures.append({**entry, "permission": needed} if denied else entry)
         for below in self.plan.descendants_of(read.rtype):
             derived = {
                 **entry,

@@ -114,7 +114,7 @@ class Plan:
     @property
     def types(self) -> tuple[str, ...]:
         extra = ((DIAGNOSTIC_SETTINGS,) if self.diagnostic_settings else ()) + (
-            (SITE_CONFIG,) if self.app_settings else ()
+            (SITE_CONFIG,) if self.app_settings and SITE_CONFIG not in self.children else ()
         )
         return self.top_level + self.children + self.subscription_level + extra
 
@@ -130,7 +130,7 @@ class Plan:
         are a gap already."""
         key = rtype.lower()
         below = [c for c in self.children if c.lower().startswith(key + "/")]
-        if self.app_settings and key == "microsoft.web/sites":
+        if self.app_settings and key == "microsoft.web/sites" and SITE_CONFIG not in below:
             below.append(SITE_CONFIG)
         return tuple(below)
 
@@ -140,7 +140,9 @@ def make_plan(needed: Iterable[str], inspect_app_settings: bool = False) -> Plan
     diag = DIAGNOSTIC_SETTINGS.lower() in wanted
     app_settings = SITE_CONFIG.lower() in wanted and inspect_app_settings
     wanted.pop(DIAGNOSTIC_SETTINGS.lower(), None)
-    wanted.pop(SITE_CONFIG.lower(), None)
+    # Microsoft.Web/sites/config stays a child type: listing {site}/config returns config/web,
+    # where siteConfig values live (the site GET returns them null). App settings are the list
+    # action on top, only with --inspect-app-settings.
     subscription_level = tuple(sorted(t for k, t in wanted.items() if k in SUBSCRIPTION_LEVEL))
     # A child type needs its parents listed first, even when no check reads the parent itself.
     for rtype in list(wanted.values()):

@@ -302,3 +302,46 @@ def test_app_settings_only_on_request_and_redacted_at_collection():
     plain = run_audit(AuditRequest(snapshot=without))
     verdict = {f["checkId"]: f["status"] for f in plain["findings"] if f["resourceName"] == "web-voice"}
     assert verdict["secrets.appservice-settings"] == "not_assessed"
+
+
+def test_site_config_web_is_read_with_a_get_and_judges_access_restrictions():
+    # WebApps_Get returns siteConfig with null values; WebApps_ListConfigurations ({site}/config,
+    # GetSiteConfig.json shape) holds them. It is a plain GET, read without --inspect-app-settings.
+    from tests.checks.helpers import arm_id
+
+    doc = document("demo")
+    sub = subscriptions_of(doc)[0]
+    site_id = arm_id("Microsoft.Web/sites", "web-voice", rg="rg-voice-prod", sub=sub)
+    doc["resources"] += [
+        {
+            "id": site_id,
+            "name": "web-voice",
+            "type": "Microsoft.Web/sites",
+            "kind": "app",
+            "location": "eastus2",
+            "properties": {"state": "Running", "siteConfig": {"ipSecurityRestrictions": None}},
+        },
+        {
+            "id": f"{site_id}/config/web",
+            "name": "web",
+            "type": "Microsoft.Web/sites/config",
+            "location": "eastus2",
+            "properties": {
+                "minTlsVersion": "1.2",
+                "ipSecurityRestrictionsDefaultAction": "Deny",
+                "ipSecurityRestrictions": [
+                    {"ipAddress": "10.20.1.0/24", "action": "Allow", "priority": 100, "name": "appgw"}
+                ],
+            },
+        },
+    ]
+    with FakeArm(doc) as arm:
+        snap, stats = run(arm, doc)
+        log = list(arm.log)
+    assert stats.methods == {"GET"} and any(e.path.lower() == f"{site_id}/config".lower() for e in log)
+    assert any(r["id"] == f"{site_id}/config/web" for r in snap.resources)
+    report = run_audit(AuditRequest(snapshot=snap))
+    verdict = {f["checkId"]: f["status"] for f in report["findings"] if f["resourceName"] == "web-voice"}
+    assert verdict["network.appservice.public-access"] == "pass"
+    assert verdict["transport.appservice.min-tls"] == "pass"
+    assert verdict["secrets.appservice-settings"] == "not_assessed"  # settings were not listed
