@@ -98,10 +98,13 @@ class Inventory:
             self._type_names.setdefault(rtype.lower(), rtype)
         self._collected: set[tuple[str, str]] = set()
         self._failures: dict[tuple[str, str], list[Raw]] = {}
+        self._api_versions: dict[tuple[str, str], str] = {}
         for entry in snapshot.coverage:
             key = (entry["subscriptionId"].lower(), entry["type"].lower())
             if entry["collected"]:
                 self._collected.add(key)
+                if isinstance(entry.get("apiVersion"), str):
+                    self._api_versions[key] = entry["apiVersion"]
             else:
                 self._failures.setdefault(key, []).append(entry)
         self._children: dict[tuple[str, str], list[Raw]] | None = None
@@ -145,6 +148,11 @@ class Inventory:
         if self.coverage_mode == COVERAGE_TOP_LEVEL:
             return f"the input is Resource Graph output, which holds no child or extension resources such as {rtype}"
         return f"the input is a plain list of resources, so the absence of {rtype} cannot be confirmed"
+
+    def api_version(self, rtype: str, subscription_id: str) -> str | None:
+        """The api-version `rtype` was read with in the subscription, or None when the input does
+        not say (Resource Graph output, plain arrays, older snapshots)."""
+        return self._api_versions.get((subscription_id.lower(), rtype.lower()))
 
     def is_collected(self, rtype: str, subscription_id: str) -> bool:
         return self.gap(rtype, subscription_id) is None
@@ -228,6 +236,10 @@ class Context:
         self.inventory = inventory
         self.subscription_id = subscription_id
         self.params = params
+
+    def api_version(self, rtype: str) -> str | None:
+        """The api-version the snapshot read `rtype` with in this subscription, when it says."""
+        return self.inventory.api_version(rtype, self.subscription_id)
 
     def resources(self, rtype: str) -> list[Resource]:
         self.inventory.require(rtype, self.subscription_id)

@@ -205,9 +205,13 @@ def _always(elements: list[ET.Element], wanted: set[str]) -> ET.Element | None:
 
 
 def always_applied(sections: list[Section], wanted: set[str]) -> Found | None:
-    """The first element of `wanted` that applies to every request, whatever the conditions."""
+    """The first element of `wanted` that applies to every request, whatever the conditions. A
+    scope whose `<base/>` sits in one branch of a `<choose>` inherits the scopes above it only on
+    that branch, so their policies do not apply to every request."""
     for section in sections:
         hit = _always(section.elements, wanted)
         if hit is not None:
             return Found(section.scope, hit)
+        if _always(section.elements, {"base"}) is None:
+            return None  # the scopes above apply only on some branches, or not at all
     return None

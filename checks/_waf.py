@@ -103,6 +103,9 @@ def gateway_policy_config(policy: Resource) -> WafConfig:
                     weakened.append(f"rule {rule_id} disabled")
                 elif _text(rule, "action", "").lower() == "log":
                     weakened.append(f"rule {rule_id} log-only")
+                elif _text(rule, "action", "").lower() == "allow":
+                    # An Allow override lets every match through: the rule is off in effect.
+                    weakened.append(f"rule {rule_id} action Allow (disabled in effect)")
     exclusions = policy.get("properties.managedRules.exclusions", default=[], expect=list)
     weakened += _exclusions(len(exclusions), "on the policy")
     return WafConfig(policy.name, state.lower() == "enabled", mode, tuple(rule_sets), tuple(weakened))

@@ -53,6 +53,8 @@ POLICY_TYPES = [
 ]
 
 RATE_LIMITS = {"rate-limit", "rate-limit-by-key", "quota", "quota-by-key"}
+#: Limits counted per subscription: they apply only to calls made with a subscription key.
+SUBSCRIPTION_COUNTED = {"rate-limit", "quota"}
 TOKEN_LIMITS = {"azure-openai-token-limit", "llm-token-limit"}
 TOKEN_METRICS = {"azure-openai-emit-token-metric", "llm-emit-token-metric"}
 CACHES = {"cache-lookup", "azure-openai-semantic-cache-lookup", "llm-semantic-cache-lookup"}
@@ -168,7 +170,7 @@ def _is_current(api: Resource) -> bool:
     area=Area.GATEWAY,
     checklist="api-rate-limiting",
     types=[API],
-    reads=[SERVICE, *POLICY_TYPES],
+    reads=[SERVICE, BACKEND, *POLICY_TYPES],
     rationale=(
         "Without rate-limit, rate-limit-by-key, quota or quota-by-key on every path to an API, one client (or "
         "one bug) can exhaust the Azure OpenAI and Speech quotas of every caller and run up the bill. The guide "
@@ -193,13 +195,16 @@ def rate_limit(api: Resource, ctx: Context) -> Verdict:
     if not _is_current(api):
         return not_applicable("a non-current API revision")
     uncovered, conditional, sources = [], [], set()
+    calls, tokens = _rate_limits_for(api, ctx)
+    wanted = calls | tokens
     for path, sections in _effective(api, ctx):
-        limit = always_applied(sections, RATE_LIMITS)
+        # A call limit is named first when there is one; a token limit also limits an LLM API.
+        limit = always_applied(sections, calls) or (always_applied(sections, tokens) if tokens else None)
         if limit is not None:
             sources.add(_describe_limit(limit, api, ctx))
             continue
         uncovered.append(path)
-        conditional += [f"{f.element.tag} at {f.scope}" for f in found_in(sections) if f.element.tag in RATE_LIMITS]
+        conditional += [f"{f.element.tag} at {f.scope}" for f in found_in(sections) if f.element.tag in wanted]
     api.note("rateLimits", sorted(sources))
     if conditional:
         # A limit inside <choose> without one in every branch and an <otherwise> lets some requests through.
@@ -209,9 +214,22 @@ def rate_limit(api: Resource, ctx: Context) -> Verdict:
         return failed(
             f"no rate limit or quota on {len(uncovered)} path(s): {', '.join(uncovered[:5])}"
             + (only_sometimes if conditional else ""),
-            expected="rate-limit, rate-limit-by-key, quota or quota-by-key on every path",
+            expected=f"{', '.join(sorted(wanted))} on every path",
         )
     return passed(f"rate limited: {'; '.join(sorted(sources))}", expected="a rate limit on every path")
+
+
+def _rate_limits_for(api: Resource, ctx: Context) -> tuple[set[str], set[str]]:
+    """The call limits and token limits that limit this API's callers. rate-limit and quota count
+    calls per subscription, so on an API that needs no subscription key only the -by-key forms
+    limit anyone; a token limit (counted by key) limits an LLM API."""
+    calls = set(RATE_LIMITS)
+    if not api.get("properties.subscriptionRequired", default=True, expect=bool):
+        calls -= SUBSCRIPTION_COUNTED
+    backend = _ai_backend(api, ctx)
+    tokens = set(TOKEN_LIMITS) if backend is not None and _is_llm(backend) else set()
+    api.note("limitsCounted", sorted(calls | tokens))
+    return calls, tokens
 
 
 def _ai_backend(api: Resource, ctx: Context) -> str | None:
@@ -343,15 +361,17 @@ CIRCUIT_BREAKER = "properties.circuitBreaker"
 @check(
     id="apim.circuit-breaker",
     title="API Management backends for AI services break the circuit on failures",
-    severity=Severity.LOW,
+    severity=Severity.MEDIUM,
     area=Area.GATEWAY,
     checklist="api-rate-limiting",
     types=[SERVICE],
-    reads=[BACKEND],
-    rationale="When Azure OpenAI throttles or fails, a circuit breaker (or a backend pool) stops the gateway "
-    "from piling retries onto it and lets calls degrade gracefully, as the guide's circuit-breaking row asks.",
+    reads=[BACKEND, API, *POLICY_TYPES],
+    rationale="When Azure OpenAI throttles or fails, a circuit breaker stops the gateway from piling retries onto "
+    "it and lets calls degrade gracefully, as the guide's circuit-breaking row asks. Only the backends the AI "
+    "APIs route to count, and in a pool each member needs its own breaker.",
     remediation=Remediation(
-        text="Define the AI endpoints as backends with circuitBreaker rules, or group them in a load-balanced pool.",
+        text="Define each AI endpoint as a backend with circuitBreaker rules (also every member of a pool) and "
+        "route the AI APIs to it with set-backend-service.",
         az="az rest --method put --url https://management.azure.com{id}/backends/aoai?api-version=2024-05-01 "
         "--body @backend-with-circuit-breaker.json",
         bicep="properties: {\n  url: aoaiEndpoint\n  protocol: 'http'\n  circuitBreaker: {\n    rules: [ {\n"
@@ -361,22 +381,60 @@ CIRCUIT_BREAKER = "properties.circuitBreaker"
     refs=["https://learn.microsoft.com/azure/api-management/backends#circuit-breaker"],
 )
 def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
-    backends = ctx.children(service, BACKEND)
-    protected = [
-        b.name
-        for b in backends
-        if b.get("properties.circuitBreaker.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER)
-        or b.get("properties.type", default="Single", expect=str).lower() == "pool"
-    ]
-    service.note("backendsWithCircuitBreakerOrPool", protected)
-    if protected:
-        return passed(f"circuit breaker or pool on {', '.join(protected)}", expected="a circuit breaker")
-    if not backends:
-        return failed(
-            "no backend entities: APIs call their service URLs directly, with no circuit breaker",
-            expected="backends with circuitBreaker rules or a pool",
-        )
-    return failed(f"{len(backends)} backend(s), none with a circuit breaker or pool", expected="a circuit breaker")
+    backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
+    direct, used = [], {}
+    for api in ctx.children(service, API):
+        if not _is_current(api) or _ai_backend(api, ctx) is None:
+            continue
+        names = _backend_ids(api, ctx)
+        if not names:
+            direct.append(api.name)
+        for name in names:
+            used.setdefault(name, api.name)
+    service.note("aiApisCallingUrlsDirectly", direct)
+    service.note("backendsUsedByAiApis", sorted(used))
+    if not direct and not used:
+        return not_applicable("no API of this service fronts an AI service")
+    unprotected = []
+    for name, api_name in sorted(used.items()):
+        backend = backends.get(name)
+        if backend is None:
+            raise DataError(f"the backend {name!r} used by API {api_name} is not in the snapshot")
+        members = _pool_members(backend, backends)
+        for member in members or [backend]:
+            if not member.get("properties.circuitBreaker.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER):
+                unprotected.append(member.name if member is backend else f"{member.name} (in pool {backend.name})")
+    problems = [f"API {a} calls its service URL directly" for a in direct]
+    problems += [f"backend {b} has no circuit breaker" for b in unprotected]
+    if problems:
+        return failed("; ".join(problems), expected="a circuit breaker on every backend an AI API uses")
+    return passed(f"circuit breakers on {', '.join(sorted(used))}", expected="a circuit breaker on every backend")
+
+
+def _backend_ids(api: Resource, ctx: Context) -> list[str]:
+    """Backend entities the API's policies route to with set-backend-service backend-id."""
+    names = []
+    for _, sections in _effective(api, ctx):
+        for item in found_in(sections):
+            if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
+                names.append(item.element.get("backend-id", "").lower())
+    return list(dict.fromkeys(names))
+
+
+def _pool_members(backend: Resource, backends: dict[str, Resource]) -> list[Resource]:
+    """The member backends of a pool (an empty list for a single backend)."""
+    if backend.get("properties.type", default="Single", expect=str).lower() != "pool":
+        return []
+    members = []
+    for entry in backend.get("properties.pool.services", default=[], expect=list):
+        member_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(member_id, str):
+            raise DataError(f"a member of pool {backend.name} has no id")
+        member = backends.get(member_id.rstrip("/").rsplit("/", 1)[-1].lower())
+        if member is None:
+            raise DataError(f"the pool member {member_id} of {backend.name} is not in the snapshot")
+        members.append(member)
+    return members
 
 
 #: customProperties keys that must be "False" for old protocols to be off.
@@ -474,7 +532,8 @@ def https_only(api: Resource, ctx: Context) -> Verdict:
     scope="subscription",
     rationale=(
         "The guide's demo lets containers call Azure OpenAI and Speech directly: no rate limit, no token "
-        "accounting, no circuit breaker. In production API Management sits between the apps and the AI services."
+        "accounting, no circuit breaker. In production API Management sits between the apps and the AI services: "
+        "each AI account's endpoint must be the serviceUrl of an API or the url of a backend."
     ),
     remediation=Remediation(
         text="Deploy API Management, import the Azure OpenAI and Speech APIs, and point the apps at the gateway.",
@@ -496,12 +555,123 @@ def fronts_ai_services(subscription: Resource, ctx: Context) -> Verdict:
             f"{len(accounts)} AI account(s) and no API Management: apps call them directly",
             expected="API Management in front of the AI services",
         )
-    fronted = []
+    routed = set()  # host names that an API or a backend of any API Management service points at
     for service in services:
         for api in ctx.children(service, API):
-            if _is_current(api) and _ai_backend(api, ctx):
-                fronted.append(api.name)
-    subscription.note("aiApis", fronted)
-    if fronted:
-        return passed(f"AI APIs in API Management: {', '.join(fronted)}", expected="API Management in front")
-    return failed("API Management exists but no API fronts an AI service", expected="AI APIs in API Management")
+            if _is_current(api):
+                routed.add(_host(api.get("properties.serviceUrl", default="", expect=str)))
+        for backend in ctx.children(service, BACKEND):
+            routed.add(_host(backend.get("properties.url", default="", expect=str)))
+    routed.discard("")
+    bypassed = [a.name for a in accounts if not (_account_hosts(a) & routed)]
+    subscription.note("aiAccountsNotBehindApiManagement", bypassed)
+    if bypassed:
+        return failed(
+            f"no API or backend in API Management points at {', '.join(bypassed)}",
+            expected="every AI account reached through an API Management API or backend",
+        )
+    return passed(f"every AI account is behind API Management ({len(accounts)})", expected="API Management in front")
+
+
+def _host(url: str) -> str:
+    return (urlparse(url).hostname or "").lower()
+
+
+def _account_hosts(account: Resource) -> set[str]:
+    """The host names an AI account answers on: its endpoint(s) and its custom subdomain."""
+    hosts = {_host(account.get("properties.endpoint", default="", expect=str))}
+    for url in account.get("properties.endpoints", default={}, expect=dict).values():
+        if isinstance(url, str):
+            hosts.add(_host(url))
+    subdomain = account.get("properties.customSubDomainName", default="", expect=str).lower()
+    if subdomain:
+        hosts |= {f"{subdomain}{suffix}" for suffix in AI_HOSTS}
+    hosts.discard("")
+    return hosts
+
+
+@check(
+    id="apim.backend-https",
+    title="API Management reaches its backends over HTTPS",
+    severity=Severity.HIGH,
+    area=Area.GATEWAY,
+    checklist="api-rate-limiting",
+    types=[BACKEND],
+    rationale="A backend whose url is http:// carries every request the gateway forwards, with the keys or "
+    "tokens it adds, in clear text on the hop to the service.",
+    remediation=Remediation(
+        text="Point the backend at the service's https:// endpoint.",
+        az="az apim backend update --resource-group {resourceGroup} --service-name <service> --backend-id {name} "
+        "--url https://<host>/",
+        bicep="properties: {\n  url: 'https://<host>/'\n  protocol: 'http'\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/backends"],
+)
+def backend_https(backend: Resource, ctx: Context) -> Verdict:
+    if backend.get("properties.type", default="Single", expect=str).lower() == "pool":
+        return not_applicable("a backend pool: each member backend is judged on its own url")
+    url = backend.get("properties.url", expect=str)
+    scheme = (urlparse(url).scheme or "").lower()
+    if scheme == "https":
+        return passed(f"url scheme {scheme}", expected="https")
+    return failed(f"url scheme {scheme or 'none'}: the hop to the service is not encrypted", expected="https")
+
+
+def _named_value_label(value: Resource) -> str:
+    return value.get("properties.displayName", default=value.name, expect=str)
+
+
+@check(
+    id="apim.named-value-plaintext",
+    title="API Management named values hold no plain-text secret",
+    severity=Severity.CRITICAL,
+    area=Area.IDENTITY,
+    checklist="key-vault-secrets",
+    types=[NAMED_VALUE],
+    rationale="A named value with secret: false is returned in clear by every GET of the service's "
+    "configuration, so a key or password kept there is readable by anyone with Reader on API Management.",
+    remediation=Remediation(
+        text="Store the value in Key Vault and make the named value a Key Vault reference.",
+        az="az apim nv update --resource-group {resourceGroup} --service-name <service> --named-value-id {name} "
+        "--secret true",
+        bicep="properties: {\n  secret: true\n  keyVault: { secretIdentifier: kvSecretUri }\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-properties"],
+)
+def named_value_plaintext(value: Resource, ctx: Context) -> Verdict:
+    from auditor.secrets import detect
+
+    if value.get("properties.secret", default=False, expect=bool) or value.has("properties.keyVault"):
+        return not_applicable("a secret or Key Vault named value: its value is not returned")
+    text = value.get("properties.value", default="", expect=str, sensitive=True)
+    match = detect(_named_value_label(value), text, value.subscription_id)
+    if match:
+        value.note("secretMatch", match.to_evidence())
+        return failed(f"a secret-looking value ({match.pattern}) is stored with secret: false", expected="no secret")
+    return passed("the value does not look like a secret", expected="no secret in a plain named value")
+
+
+@check(
+    id="apim.named-value-keyvault",
+    title="API Management secret named values are Key Vault references",
+    severity=Severity.HIGH,
+    area=Area.IDENTITY,
+    checklist="key-vault-secrets",
+    types=[NAMED_VALUE],
+    rationale="A secret named value without a Key Vault reference keeps its value in API Management: it "
+    "cannot be rotated centrally and its reads are not audited. The guide puts all secrets in Key Vault.",
+    remediation=Remediation(
+        text="Recreate the named value as a Key Vault reference read with the service's managed identity.",
+        az="az apim nv create --resource-group {resourceGroup} --service-name <service> --named-value-id {name} "
+        "--display-name {name} --secret true --value-from-key-vault <secret-uri>",
+        bicep="properties: {\n  secret: true\n  keyVault: { secretIdentifier: kvSecretUri }\n}",
+    ),
+    refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-properties#key-vault-secrets"],
+)
+def named_value_keyvault(value: Resource, ctx: Context) -> Verdict:
+    if value.has("properties.keyVault"):
+        secret_id = value.get("properties.keyVault.secretIdentifier", default="", expect=str)
+        return passed(f"Key Vault reference {secret_id or '(identifier not shown)'}", expected="a Key Vault reference")
+    if not value.get("properties.secret", default=False, expect=bool):
+        return not_applicable("not a secret (a plain value is judged by apim.named-value-plaintext)")
+    return failed("a secret kept in API Management, not in Key Vault", expected="a Key Vault reference")

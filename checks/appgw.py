@@ -82,15 +82,24 @@ def waf_configs(gateway: Resource, ctx: Context) -> list[WafConfig]:
     return []
 
 
-def _is_waf_sku(gateway: Resource) -> bool:
+def _tier(gateway: Resource) -> str:
     tier = gateway.get("properties.sku.tier", default="", expect=str) or gateway.get("properties.sku.name", expect=str)
-    return tier.lower() == "waf_v2"
+    return tier.lower()
+
+
+def _is_waf_sku(gateway: Resource) -> bool:
+    """WAF_v2, or the retired v1 tier WAF (SKU names WAF_Medium, WAF_Large), which is a WAF too."""
+    return _tier(gateway) in ("waf_v2", "waf")
+
+
+def _is_v2(gateway: Resource) -> bool:
+    return _tier(gateway) in ("waf_v2", "standard_v2")
 
 
 @check(
     id="appgw.waf-prevention",
     title="Application Gateway runs an enabled WAF in Prevention mode",
-    severity=Severity.CRITICAL,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[GATEWAY],
@@ -106,11 +115,21 @@ def _is_waf_sku(gateway: Resource) -> bool:
         bicep="resource waf 'Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies@2024-05-01' = {\n"
         "  properties: {\n    policySettings: { state: 'Enabled', mode: 'Prevention' }\n  }\n}",
     ),
-    refs=[WAF_DOC, "https://learn.microsoft.com/azure/web-application-firewall/ag/policy-overview"],
+    refs=[
+        WAF_DOC,
+        "https://learn.microsoft.com/azure/web-application-firewall/ag/policy-overview",
+        "https://learn.microsoft.com/azure/application-gateway/v1-retirement",
+    ],
 )
 def waf_prevention(gateway: Resource, ctx: Context) -> Verdict:
     if not _is_waf_sku(gateway):
         return failed("the gateway's SKU tier has no WAF", expected="WAF_v2 with an enabled WAF in Prevention")
+    if _tier(gateway) == "waf":
+        return failed(
+            "a WAF (v1) gateway: Application Gateway v1 is retired (no new v1 gateways, support ends "
+            "April 2026); its WAF gets no new rule sets",
+            expected="WAF_v2 with an enabled WAF in Prevention",
+        )
     configs = waf_configs(gateway, ctx)
     if not configs:
         return failed("WAF_v2 SKU but no WAF policy is linked", expected="an enabled WAF policy in Prevention")
@@ -221,6 +240,8 @@ def waf_fronts_http(subscription: Resource, ctx: Context) -> Verdict:
 
 
 PROTOCOLS = ("TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3")
+#: From this api-version a gateway without sslPolicy gets AppGwSslPolicy20220101 (TLS 1.2).
+TLS_DEFAULT_MODERN_FROM = "2023-02-01"
 
 
 def _policy_minimum(policy: dict, where: str) -> str:
@@ -234,6 +255,8 @@ def _policy_minimum(policy: dict, where: str) -> str:
             raise DataError(f"{where}: disabledSslProtocols is not an array")
         disabled = {str(p).lower() for p in listed or []}
         return next((p for p in PROTOCOLS if p.lower() not in disabled), "TLSv1_3")
+    if kind is None and name is None and "minProtocolVersion" in policy:
+        kind = "Custom"  # a minimum protocol without a type is how a Custom policy is written
     kind = str(kind or "Predefined").lower()
     if kind == "predefined":
         if not isinstance(name, str) or name.lower() not in PREDEFINED_TLS:
@@ -280,14 +303,16 @@ def _tls_minimums(gateway: Resource) -> dict[str, str]:
 )
 def tls_min(gateway: Resource, ctx: Context) -> Verdict:
     minimums = _tls_minimums(gateway)
-    gateway.note("minimumProtocol", minimums)
     if "gateway" not in minimums:
-        return failed(
-            "no TLS policy is set, so the platform default applies: AppGwSslPolicy20150501 (TLS 1.0) for gateways "
-            "created with api-versions before 2023-02-01, AppGwSslPolicy20220101 (TLS 1.2) after; the snapshot "
-            "cannot tell which, so set a policy explicitly",
-            expected="an explicit policy with minimum TLSv1_2",
-        )
+        # The default policy is AppGwSslPolicy20150501 (TLS 1.0) before api-version 2023-02-01 and
+        # AppGwSslPolicy20220101 (TLS 1.2) from it; without an api-version, the older one is assumed.
+        version = ctx.api_version(GATEWAY)
+        modern = version is not None and version[:10] >= TLS_DEFAULT_MODERN_FROM
+        minimums["gateway"] = "TLSv1_2" if modern else "TLSv1_0"
+        default = "AppGwSslPolicy20220101" if modern else "AppGwSslPolicy20150501"
+        read_with = version or "unknown: older default assumed"
+        gateway.note("properties.sslPolicy", f"not set: the default {default} applies (api-version {read_with})")
+    gateway.note("minimumProtocol", minimums)
     weak = [f"{where} {p}" for where, p in minimums.items() if PROTOCOLS.index(p) < PROTOCOLS.index("TLSv1_2")]
     if weak:
         return failed(f"minimum protocol below TLS 1.2: {', '.join(weak)}", expected="TLSv1_2 or newer")
@@ -321,7 +346,7 @@ def _named(gateway: Resource, path: str) -> dict[str, dict]:
 @check(
     id="appgw.https-redirect",
     title="Every HTTP listener of the Application Gateway redirects to HTTPS",
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[GATEWAY],
@@ -406,13 +431,13 @@ def health_probes(gateway: Resource, ctx: Context) -> Verdict:
 @check(
     id="appgw.autoscale-min",
     title="Application Gateway keeps at least two instances",
-    severity=Severity.HIGH,
+    severity=Severity.MEDIUM,
     area=Area.SCALABILITY,
     checklist="load-testing",
     types=[GATEWAY],
     params={"min_capacity": Param(2, "Lowest acceptable autoscale minimum (or fixed capacity).")},
-    rationale="A single instance is a single point of failure for every call, and scaling out from one "
-    "instance takes minutes during a spike.",
+    rationale="A v2 gateway below two instances is not a single point of failure (the platform replaces a "
+    "failed instance), but scaling out from one instance takes minutes, so a spike queues calls meanwhile.",
     remediation=Remediation(
         text="Set the autoscale minimum capacity to at least two.",
         az="az network application-gateway update --name {name} --resource-group {resourceGroup} --min-capacity 2",
@@ -423,7 +448,14 @@ def health_probes(gateway: Resource, ctx: Context) -> Verdict:
 def autoscale_min(gateway: Resource, ctx: Context) -> Verdict:
     if gateway.has("properties.autoscaleConfiguration"):
         minimum = gateway.get("properties.autoscaleConfiguration.minCapacity", expect=int)
-        return at_least(minimum, ctx.params["min_capacity"], "autoscale minCapacity")
+        verdict = at_least(minimum, ctx.params["min_capacity"], "autoscale minCapacity")
+        if verdict.status.value == "fail":
+            return failed(
+                f"{verdict.message}: a scale-out delay during a spike (minutes to add instances), "
+                "not a single point of failure",
+                expected=verdict.expected,
+            )
+        return verdict
     capacity = gateway.get("properties.sku.capacity", expect=int)
     return at_least(capacity, ctx.params["min_capacity"], "fixed capacity")
 
@@ -441,10 +473,83 @@ def autoscale_min(gateway: Resource, ctx: Context) -> Verdict:
         az="az network application-gateway create ... --zones 1 2 3",
         bicep="zones: [ '1', '2', '3' ]",
     ),
-    refs=["https://learn.microsoft.com/azure/reliability/reliability-application-gateway-v2"],
+    refs=[
+        "https://learn.microsoft.com/azure/reliability/reliability-application-gateway-v2",
+        "https://learn.microsoft.com/azure/application-gateway/application-gateway-autoscaling-zone-redundant",
+    ],
 )
 def zone_redundant(gateway: Resource, ctx: Context) -> Verdict:
     zones = gateway.get("zones", default=[], expect=list)
     if len(zones) >= 2:
         return passed(f"zones {', '.join(map(str, zones))}", expected="two or more zones")
+    if not zones and _is_v2(gateway):
+        return passed(
+            "no zones listed: a v2 gateway deployed without zones is zone redundant by default in a region "
+            "with availability zones",
+            expected="two or more zones",
+        )
     return failed(f"{len(zones)} zone(s)", expected="two or more zones")
+
+
+E2E_TLS_DOC = "https://learn.microsoft.com/azure/application-gateway/ssl-overview"
+
+
+@check(
+    id="appgw.backend-https",
+    title="Application Gateway reaches its backends over HTTPS (end-to-end TLS)",
+    severity=Severity.HIGH,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=[GATEWAY],
+    rationale="A backend setting with protocol Http decrypts every call at the gateway and forwards it in clear "
+    "text across the virtual network; the guide links end-to-end TLS for the hop to the backends.",
+    remediation=Remediation(
+        text="Set each backend setting's protocol to Https (port 443) with the backend's host name.",
+        az="az network application-gateway http-settings update --gateway-name {name} "
+        "--resource-group {resourceGroup} --name <setting> --protocol Https --port 443 "
+        "--host-name-from-backend-pool true",
+        bicep="backendHttpSettingsCollection: [{\n  properties: {\n    protocol: 'Https'\n    port: 443\n"
+        "    pickHostNameFromBackendAddress: true\n  }\n}]",
+    ),
+    refs=[E2E_TLS_DOC, "https://learn.microsoft.com/azure/application-gateway/end-to-end-ssl-portal"],
+)
+def backend_https(gateway: Resource, ctx: Context) -> Verdict:
+    gateway.get("properties.backendHttpSettingsCollection", expect=list)
+    settings = _named(gateway, "properties.backendHttpSettingsCollection")
+    protocols = {name: props.get("protocol") for name, props in settings.items()}
+    if not all(isinstance(p, str) for p in protocols.values()):
+        raise DataError("a backend setting has no protocol string")
+    gateway.note("backendProtocols", protocols)
+    plain = sorted(name for name, protocol in protocols.items() if protocol.lower() != "https")
+    if plain:
+        return failed(f"backend setting(s) over plain HTTP: {', '.join(plain)}", expected="Https")
+    return passed(f"{len(settings)} backend setting(s), all over HTTPS", expected="Https")
+
+
+@check(
+    id="appgw.certificates-in-keyvault",
+    title="Application Gateway listener certificates come from Key Vault",
+    severity=Severity.LOW,
+    area=Area.IDENTITY,
+    checklist="key-vault-secrets",
+    types=[GATEWAY],
+    rationale="A certificate uploaded as a PFX lives in the gateway's configuration: nobody rotates it, and it "
+    "expires unnoticed. A keyVaultSecretId lets the gateway pick up each renewal from Key Vault.",
+    remediation=Remediation(
+        text="Store the certificate in Key Vault and reference it from the gateway with its managed identity.",
+        az="az network application-gateway ssl-cert update --gateway-name {name} --resource-group {resourceGroup} "
+        "--name <cert> --key-vault-secret-id <secret-id>",
+        bicep="sslCertificates: [{\n  name: 'cert'\n  properties: { keyVaultSecretId: kvSecretId }\n}]",
+    ),
+    refs=["https://learn.microsoft.com/azure/application-gateway/key-vault-certs"],
+)
+def certificates_in_keyvault(gateway: Resource, ctx: Context) -> Verdict:
+    certificates = _named(gateway, "properties.sslCertificates")
+    if not certificates:
+        return not_applicable("the gateway holds no listener certificate (no HTTPS listener)")
+    uploaded = sorted(name for name, props in certificates.items() if not props.get("keyVaultSecretId"))
+    gateway.note("certificatesWithoutKeyVault", uploaded)
+    if uploaded:
+        shown = ", ".join(uploaded)
+        return failed(f"certificate(s) uploaded, not from Key Vault: {shown}", expected="keyVaultSecretId")
+    return passed(f"{len(certificates)} certificate(s), all from Key Vault", expected="keyVaultSecretId")

@@ -20,13 +20,14 @@ from auditor.inventory import Context
 
 APP = "Microsoft.App/containerApps"
 ENVIRONMENT = "Microsoft.App/managedEnvironments"
+PLATFORM_MAX_REPLICAS = 10
 SCALE_RULE_KINDS = ("http", "tcp", "custom", "azureQueue")  # the triggers of a ScaleRule in the ARM schema
 
 
 @check(
     id="aca.min-replicas",
     title="Container apps keep at least two replicas",
-    severity=Severity.HIGH,
+    severity=Severity.MEDIUM,
     area=Area.SCALABILITY,
     checklist="load-testing",
     types=[APP],
@@ -67,13 +68,18 @@ def min_replicas(app: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/container-apps/scale-app"],
 )
 def max_replicas(app: Resource, ctx: Context) -> Verdict:
-    if not app.has("properties.template.scale.maxReplicas"):
-        app.note("properties.template.scale.maxReplicas", None)
-        return failed("maxReplicas is not set; the platform default applies", expected="set explicitly")
-    ceiling = app.get("properties.template.scale.maxReplicas", expect=int)
+    # ContainerApps.json Scale.maxReplicas: "Optional. Maximum number of container replicas. Defaults to
+    # 10 if not set."
+    explicit = app.has("properties.template.scale.maxReplicas")
+    ceiling = app.get("properties.template.scale.maxReplicas", default=PLATFORM_MAX_REPLICAS, expect=int)
     floor = app.get("properties.template.scale.minReplicas", default=0, expect=int)
     if ceiling < floor:
         return failed(f"maxReplicas {ceiling} is below minReplicas {floor}", expected=f">= {floor}")
+    if not explicit:
+        return passed(
+            f"maxReplicas is not set: the platform default {ceiling} applies (minReplicas {floor})",
+            expected=f">= {floor}",
+        )
     return passed(f"maxReplicas is {ceiling} (minReplicas {floor})", expected=f">= {floor}")
 
 
@@ -134,3 +140,47 @@ def scale_rules(app: Resource, ctx: Context) -> Verdict:
 )
 def environment_zone_redundant(env: Resource, ctx: Context) -> Verdict:
     return flag(env, "properties.zoneRedundant", default=False, what="zone redundancy")
+
+
+@check(
+    id="aca.health-probes",
+    title="Every container of a container app has liveness and readiness probes",
+    severity=Severity.MEDIUM,
+    area=Area.SCALABILITY,
+    checklist="load-testing",
+    types=[APP],
+    rationale=(
+        "Without a readiness probe a replica takes calls before it can reach Redis or Speech; without a liveness "
+        "probe a hung replica keeps its share of calls until someone restarts it. The platform adds only TCP "
+        "defaults, which see the port, not the app."
+    ),
+    remediation=Remediation(
+        text="Add Liveness and Readiness probes on the app's health endpoint to each container.",
+        az="az containerapp update --name {name} --resource-group {resourceGroup} --yaml app-with-probes.yaml",
+        bicep="probes: [\n  { type: 'Liveness', httpGet: { path: '/health/live', port: 8080 } }\n"
+        "  { type: 'Readiness', httpGet: { path: '/health/ready', port: 8080 } }\n]",
+    ),
+    refs=["https://learn.microsoft.com/azure/container-apps/health-probes"],
+)
+def health_probes(app: Resource, ctx: Context) -> Verdict:
+    # Read without recording the containers (their env would bloat the evidence); the probe kinds
+    # per container are noted instead.
+    containers = app.lookup("properties.template.containers")
+    if not isinstance(containers, list):
+        raise DataError("properties.template.containers is not in the snapshot as an array")
+    missing, seen = [], {}
+    for index, container in enumerate(containers):
+        if not isinstance(container, dict):
+            raise DataError(f"properties.template.containers[{index}] is not an object")
+        probes = container.get("probes") or []
+        if not isinstance(probes, list) or not all(isinstance(p, dict) for p in probes):
+            raise DataError(f"the probes of container {container.get('name', index)} are not a list of objects")
+        kinds = {str(p.get("type", "")).lower() for p in probes}
+        seen[str(container.get("name", index))] = sorted(kinds)
+        lacking = [k for k in ("Liveness", "Readiness") if k.lower() not in kinds]
+        if lacking:
+            missing.append(f"{container.get('name', index)} ({' and '.join(lacking)})")
+    app.note("properties.template.containers[].probes[].type", seen)
+    if missing:
+        return failed(f"container(s) without probes: {', '.join(missing)}", expected="Liveness and Readiness probes")
+    return passed(f"{len(containers)} container(s), each with liveness and readiness probes", expected="both probes")

@@ -60,7 +60,7 @@ def _notified(notification: object) -> bool:
 @check(
     id="cost.budget",
     title="The subscription has a budget that notifies someone",
-    severity=Severity.MEDIUM,
+    severity=Severity.LOW,
     area=Area.COST,
     checklist="cost-optimization",
     types=[BUDGET],

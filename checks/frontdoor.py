@@ -38,7 +38,7 @@ def _not_front_door(profile: Resource) -> Verdict:
 @check(
     id="frontdoor.waf-prevention",
     title="Front Door attaches an enabled WAF policy in Prevention mode",
-    severity=Severity.CRITICAL,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[FRONT_DOOR],

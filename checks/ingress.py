@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from auditor.checks.network import PRIVATE_ENDPOINT, approved_private_endpoint
+
 from auditor.api import Area, DataError, Param, Remediation, Resource, Severity, Verdict, check, failed, passed
 from auditor.inventory import Context
 
@@ -32,6 +34,7 @@ ACA_NETWORKING = "https://learn.microsoft.com/azure/container-apps/networking"
     area=Area.NETWORK,
     checklist="private-endpoints",
     types=[ENVIRONMENT],
+    reads=[PRIVATE_ENDPOINT],
     rationale=(
         "An environment without a VNet gets a public static IP, so every app with external ingress is on the "
         "internet. The guide places Container Apps in the private VNet behind the Application Gateway."
@@ -47,6 +50,12 @@ ACA_NETWORKING = "https://learn.microsoft.com/azure/container-apps/networking"
     refs=["https://learn.microsoft.com/azure/container-apps/vnet-custom", ACA_NETWORKING],
 )
 def environment_internal(env: Resource, ctx: Context) -> Verdict:
+    # publicNetworkAccess is returned from api-version 2024-10-02-preview on (the collector reads 2025-07-01).
+    access = env.get("properties.publicNetworkAccess", default="Enabled", expect=str)
+    if access.lower() == "disabled":
+        approved = approved_private_endpoint(env, ctx)
+        if approved:
+            return passed(f"publicNetworkAccess is Disabled and {approved}", expected="no public endpoint")
     # An environment created outside any VNet has no vnetConfiguration at all.
     subnet = env.get(
         "properties.vnetConfiguration.infrastructureSubnetId",
@@ -62,11 +71,18 @@ def environment_internal(env: Resource, ctx: Context) -> Verdict:
     return passed("the environment is VNet-integrated and internal", expected="a VNet with internal: true")
 
 
+def environment_id(app: Resource) -> str:
+    """The app's environment: managedEnvironmentId, environmentId, or the older kubeEnvironmentId."""
+    for path in ("properties.managedEnvironmentId", "properties.environmentId", "properties.kubeEnvironmentId"):
+        value = app.get(path, default="", expect=str) if app.has(path) else ""
+        if value:
+            return value
+    return ""
+
+
 def _environment_private(app: Resource, ctx: Context) -> str | None:
     """Why the app's environment keeps external ingress off the internet, or None when it does not."""
-    env_id = app.get("properties.managedEnvironmentId", default="", expect=str) or app.get(
-        "properties.environmentId", default="", expect=str
-    )
+    env_id = environment_id(app)
     if not env_id:
         raise DataError("the app names no managedEnvironmentId, so its environment cannot be judged")
     env = ctx.get(env_id)
@@ -216,7 +232,7 @@ def ingress_not_public(app: Resource, ctx: Context) -> Verdict:
 @check(
     id="aca.ingress-https-only",
     title="Container app ingress refuses plain HTTP",
-    severity=Severity.MEDIUM,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[APP],

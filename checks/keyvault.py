@@ -13,7 +13,7 @@ KV_DOC = "https://learn.microsoft.com/azure/key-vault/general/"
 @check(
     id="keyvault.soft-delete",
     title="Key Vault has soft delete enabled",
-    severity=Severity.HIGH,
+    severity=Severity.LOW,
     area=Area.IDENTITY,
     checklist="key-vault-secrets",
     types=[VAULT],
@@ -55,7 +55,7 @@ def purge_protection(vault: Resource, ctx: Context) -> Verdict:
 @check(
     id="keyvault.rbac",
     title="Key Vault uses Azure RBAC, not access policies",
-    severity=Severity.MEDIUM,
+    severity=Severity.LOW,
     area=Area.IDENTITY,
     checklist="key-vault-secrets",
     types=[VAULT],

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from auditor.checks.ingress import environment_id
+
 from auditor.api import Area, DataError, Remediation, Resource, Severity, Status, Verdict, check, failed, passed
 from auditor.diagnostics import DIAGNOSTIC_SETTINGS, logs_to_workspace
 from auditor.inventory import Context
@@ -54,7 +56,7 @@ def _container_app_telemetry(app: Resource, ctx: Context) -> str | None:
             name = variable.get("name", expect=str, record=False)
             if name.lower() in TELEMETRY_SETTINGS:
                 return f"environment variable {name}"
-    env_id = app.get("properties.managedEnvironmentId", default="", expect=str)
+    env_id = environment_id(app)
     env = ctx.get(env_id) if env_id else None
     if env is not None:
         if env.has("properties.appInsightsConfiguration.connectionString") or env.has(
@@ -121,6 +123,7 @@ LOGGED = (
     LoggedService("redis", "Microsoft.Cache/Redis", "Azure Cache for Redis"),
     LoggedService("cosmos", "Microsoft.DocumentDB/databaseAccounts", "Cosmos DB account"),
     LoggedService("cognitive", "Microsoft.CognitiveServices/accounts", "Azure AI services account"),
+    LoggedService("cosmos-mongo-vcore", "Microsoft.DocumentDB/mongoClusters", "Cosmos DB for MongoDB vCore cluster"),
     LoggedService("acs", "Microsoft.Communication/CommunicationServices", "Communication Services"),
 )
 

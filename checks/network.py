@@ -9,8 +9,9 @@ Communication Services offers no private endpoints (no api-version of its resour
 private link resources); it closes with `publicNetworkAccess` Disabled or SecuredByPerimeter (a
 network security perimeter), so it has no private-endpoint check.
 Service Bus and Event Hubs keep their firewall in a child resource (networkRuleSets/default),
-which is read as well. Redis keeps firewall rules as child resources too, but they only allow
-ranges and cannot deny by default, so for Redis only `publicNetworkAccess` counts.
+which is read as well. Redis keeps allow-only firewall rules as child resources: once any rule
+exists, only the listed ranges get in, so rules that do not cover every address restrict it; a
+Premium cache injected into a subnet (`subnetId`) has no public endpoint at all.
 """
 
 from __future__ import annotations
@@ -18,27 +19,64 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.api import Area, DataError, Remediation, Resource, Severity, Verdict, check, failed, passed
+from auditor.checks._compound import COMPOUND_KEYS, subsumed
+from auditor.checks._iprules import admits_everyone, rule_values
+from auditor.checks._site import SITE_CONFIG, site_setting
+
+from auditor.api import Area, DataError, Remediation, Resource, Severity, Status, Verdict, check, failed, passed
 from auditor.inventory import Context
 
 PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
 CLOSED = {"disabled", "securedbyperimeter"}
 #: Returns how the resource's own network ACL restricts its public endpoint, or None when it does not.
-AclReader = Callable[[Resource], "str | None"]
+AclReader = Callable[[Resource, Context], "str | None"]
 
 
 def default_deny(path: str) -> AclReader:
-    """An ACL whose `defaultAction` is Deny admits only the listed networks; ARM's default is Allow.
-    The rule set itself may be absent (a Basic or Standard registry has none): then Allow too."""
+    """An ACL whose `defaultAction` is Deny admits only the listed networks (ipRules[].value beside
+    it); ARM's default is Allow. IP rules that together admit all of IPv4 restrict nothing."""
+    rules_path = path.rsplit(".", 1)[0] + ".ipRules"
 
-    def read(res: Resource) -> str | None:
+    def read(res: Resource, ctx: Context) -> str | None:
         action = res.get(path, default="Allow", expect=str, parent_optional=path.rsplit(".", 1)[0])
-        return f"{path} is {action}" if action.lower() == "deny" else None
+        if action.lower() != "deny":
+            return None
+        ranges = rule_values(res.get(rules_path, default=[], expect=list), "value", rules_path)
+        if admits_everyone(ranges):
+            res.note(rules_path, ranges)
+            return None
+        return f"{path} is {action}"
 
     return read
 
 
-def cosmos_firewall(res: Resource) -> str | None:
+#: Access-restriction rules whose ipAddress names a service tag or a proxy header, not a range.
+SERVICE_TAGS = ("ServiceTag", "XffProxy")
+
+
+def appservice_restrictions(site: Resource, ctx: Context) -> str | None:
+    """Access restrictions, read from config/web (the site GET returns null siteConfig values).
+    Deny by default admits only the Allow rules; an Allow rule for Any, or Allow ranges that cover
+    all of IPv4, admit everyone. Rules by service tag or subnet admit no internet range."""
+    holder, path = site_setting(site, ctx, "ipSecurityRestrictionsDefaultAction")
+    action = holder.get(path, default="Allow", expect=str)
+    rules_path = path.rsplit(".", 1)[0] + ".ipSecurityRestrictions"
+    rules = holder.get(rules_path, default=[], expect=list)
+    if not all(isinstance(r, dict) for r in rules):
+        raise DataError(f"{rules_path}: an entry is not an object")
+    allowed = [r for r in rules if str(r.get("action", "Allow")).lower() == "allow"]
+    by_address = [r for r in allowed if isinstance(r.get("ipAddress"), str) and r.get("tag") not in SERVICE_TAGS]
+    ranges = [str(r["ipAddress"]) for r in by_address]
+    ranges = ["0.0.0.0/0" if r.lower() == "any" else r for r in ranges]
+    site.note("accessRestrictions", {"defaultAction": action, "allowedRanges": ranges})
+    if admits_everyone(ranges):
+        return None
+    if action.lower() == "deny":
+        return f"access restrictions deny by default and allow {len(allowed)} rule(s)"
+    return None
+
+
+def cosmos_firewall(res: Resource, ctx: Context) -> str | None:
     """Cosmos DB has no defaultAction: any IP rule or the VNet filter turns the firewall on. The
     rule 0.0.0.0 admits every Azure datacenter, which is every Azure tenant, so it restricts nothing."""
     vnet_filter = res.get("properties.isVirtualNetworkFilterEnabled", default=False, expect=bool)
@@ -48,14 +86,14 @@ def cosmos_firewall(res: Resource) -> str | None:
         if not isinstance(value, str):
             raise DataError("a Cosmos DB ipRules entry has no ipAddressOrRange string")
         ranges.append(value)
-    if "0.0.0.0" in ranges:
+    if "0.0.0.0" in ranges or admits_everyone(ranges):
         return None
     if vnet_filter or ranges:
         return f"the firewall admits only {len(ranges)} IP range(s)" + (" and listed subnets" if vnet_filter else "")
     return None
 
 
-def signalr_acl(res: Resource) -> str | None:
+def signalr_acl(res: Resource, ctx: Context) -> str | None:
     """SignalR's ACL can deny by default yet still admit public client connections by request type."""
     acl = "properties.networkACLs"
     action = res.get(f"{acl}.defaultAction", default="Allow", expect=str, parent_optional=acl)
@@ -85,7 +123,7 @@ def messaging_rule_set(namespace: Resource, rule_set: Resource) -> str | None:
         return f"{where} publicNetworkAccess is {pna}"
     if action.lower() != "deny" or not (masks or subnets):
         return None
-    if any(m.strip() in ("0.0.0.0/0", "0.0.0.0") for m in masks):
+    if any(m.strip() == "0.0.0.0" for m in masks) or admits_everyone(masks):
         return None
     return f"{where} denies by default and admits {len(masks)} IP range(s) and {len(subnets)} subnet(s)"
 
@@ -106,6 +144,16 @@ class Service:
     rule_set: str | None = None
     # False where the service's API offers no private link resources: no private-endpoint check.
     private_link: bool = True
+    # Further types the public-access verdict reads (App Service access restrictions in config/web).
+    reads: tuple[str, ...] = ()
+    # A property whose presence means the service is injected into a subnet (Premium Redis subnetId).
+    injected: str | None = None
+    # A child type of allow-only firewall rules (startIP, endIP): any rule set short of all
+    # addresses restricts the public endpoint to those ranges.
+    firewall_rules: str | None = None
+    # Older api-versions of the service have no publicNetworkAccess, and then an approved private
+    # endpoint closes the public endpoint (Azure Managed Redis).
+    private_endpoint_closes: bool = False
 
 
 SERVICES: tuple[Service, ...] = (
@@ -125,6 +173,8 @@ SERVICES: tuple[Service, ...] = (
         "az redis update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/azure-cache-for-redis/cache-private-link",
+        injected="properties.subnetId",
+        firewall_rules="Microsoft.Cache/Redis/firewallRules",
     ),
     Service(
         "redis-enterprise",
@@ -134,6 +184,7 @@ SERVICES: tuple[Service, ...] = (
         "--public-network-access Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/redis/private-link",
+        private_endpoint_closes=True,
     ),
     Service(
         "cosmos",
@@ -206,7 +257,8 @@ SERVICES: tuple[Service, ...] = (
         "az webapp update --name {name} --resource-group {resourceGroup} --set publicNetworkAccess=Disabled",
         "properties: {\n  publicNetworkAccess: 'Disabled'\n}",
         "https://learn.microsoft.com/azure/app-service/networking/private-endpoint",
-        acl=default_deny("properties.siteConfig.ipSecurityRestrictionsDefaultAction"),
+        acl=appservice_restrictions,
+        reads=(SITE_CONFIG,),
     ),
     Service(
         "servicebus",
@@ -240,6 +292,8 @@ SERVICES: tuple[Service, ...] = (
 
 
 def _private_mode(res: Resource, service: Service) -> str | None:
+    if service.injected and res.get(service.injected, default="", expect=str):
+        return f"{service.injected.rsplit('.', 1)[-1]} is set: the service is injected into a subnet"
     if service.private_mode is None:
         return None
     path, private_value = service.private_mode
@@ -249,16 +303,35 @@ def _private_mode(res: Resource, service: Service) -> str | None:
 
 def _restriction(res: Resource, service: Service, ctx: Context) -> str | None:
     if service.acl is not None:
-        return service.acl(res)
+        return service.acl(res, ctx)
     if service.rule_set is not None:
         for rule_set in ctx.children(res, service.rule_set):
             found = messaging_rule_set(res, rule_set)
             if found:
                 return found
+    if service.firewall_rules is not None:
+        return _firewall_rules(res, ctx.children(res, service.firewall_rules))
     return None
 
 
+def _firewall_rules(res: Resource, rules: list[Resource]) -> str | None:
+    """Allow-only rules (Redis firewallRules): none admits everyone; some restrict unless together
+    they cover all of IPv4."""
+    ranges = [f"{r.get('properties.startIP', expect=str)}-{r.get('properties.endIP', expect=str)}" for r in rules]
+    res.note("firewallRules", ranges)
+    if not ranges or admits_everyone(ranges):
+        return None
+    return f"{len(ranges)} firewall rule(s) admit only their ranges"
+
+
 def public_access_verdict(res: Resource, service: Service, ctx: Context) -> Verdict:
+    if service.private_endpoint_closes and not res.has("properties.publicNetworkAccess"):
+        approved = approved_private_endpoint(res, ctx)
+        if approved:
+            return passed(
+                f"publicNetworkAccess is not set and {approved}: a private endpoint closes the public endpoint",
+                expected="Disabled",
+            )
     pna = res.get("properties.publicNetworkAccess", default="Enabled", expect=str)
     if pna.lower() in CLOSED:
         return passed(f"publicNetworkAccess is {pna}", expected="Disabled")
@@ -306,6 +379,23 @@ def _endpoint_targets(endpoint: Resource, target_id: str) -> bool:
     return False
 
 
+def approved_private_endpoint(res: Resource, ctx: Context) -> str | None:
+    """The approved private endpoint connection of the resource (inline, or a private endpoint
+    that targets it), or None. What was looked at is noted on the resource."""
+    inline = res.get("properties.privateEndpointConnections", default=[], expect=list)
+    approved_inline = [c for c in inline if _approved(c, "properties.privateEndpointConnections")]
+    if approved_inline:
+        return f"{len(approved_inline)} approved private endpoint connection(s)"
+    target = res.id.lower().rstrip("/")
+    endpoints = ctx.referencing(res, PRIVATE_ENDPOINT)
+    for endpoint in endpoints:
+        if _endpoint_targets(endpoint, target):
+            res.note("privateEndpoint", endpoint.id)
+            return f"private endpoint {endpoint.name} is approved"
+    res.note("privateEndpoints", [e.id for e in endpoints])
+    return None
+
+
 def private_endpoint_verdict(res: Resource, service: Service, ctx: Context) -> Verdict:
     private = _private_mode(res, service)
     if private:
@@ -313,17 +403,10 @@ def private_endpoint_verdict(res: Resource, service: Service, ctx: Context) -> V
             f"injected into the VNet ({private}); private endpoints do not apply in this mode",
             expected="an approved private endpoint, or an internal VNet",
         )
-    inline = res.get("properties.privateEndpointConnections", default=[], expect=list)
-    approved_inline = [c for c in inline if _approved(c, "properties.privateEndpointConnections")]
-    if approved_inline:
-        return passed(f"{len(approved_inline)} approved private endpoint connection(s)", expected="approved")
-    target = res.id.lower().rstrip("/")
+    approved = approved_private_endpoint(res, ctx)
+    if approved:
+        return passed(approved, expected="approved")
     endpoints = ctx.referencing(res, PRIVATE_ENDPOINT)
-    for endpoint in endpoints:
-        if _endpoint_targets(endpoint, target):
-            res.note("privateEndpoint", endpoint.id)
-            return passed(f"private endpoint {endpoint.name} is approved", expected="approved")
-    res.note("privateEndpoints", [e.id for e in endpoints])
     if endpoints:
         return failed(
             f"{len(endpoints)} private endpoint(s) target this {service.label}, none of them approved",
@@ -340,7 +423,9 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         area=Area.NETWORK,
         checklist="private-endpoints",
         types=[service.rtype],
-        reads=[service.rule_set] if service.rule_set else [],
+        reads=[t for t in (service.rule_set, service.firewall_rules) if t]
+        + list(service.reads)
+        + ([PRIVATE_ENDPOINT] if service.private_endpoint_closes else []),
         rationale=(
             f"The guide puts every data-plane service inside the private network. A {service.label} with "
             "public network access answers anyone on the internet who holds (or guesses) a key or token, and "
@@ -354,17 +439,31 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
         refs=[service.ref],
     )
     def public_access(res: Resource, ctx: Context) -> Verdict:
-        return public_access_verdict(res, service, ctx)
+        verdict = public_access_verdict(res, service, ctx)
+        if verdict.status is Status.FAIL and service.key in COMPOUND_KEYS and _accepts_keys(res, service.key):
+            return subsumed(service.key)
+        return verdict
 
     public_access.__name__ = f"public_access_{service.key.replace('-', '_')}"
     return public_access
+
+
+def _accepts_keys(res: Resource, key: str) -> bool:
+    """Whether the service also accepts keys; an unreadable key setting counts as not."""
+    from auditor.checks.identity import accepts_keys
+
+    try:
+        verdict = accepts_keys(res, key)
+    except DataError:
+        return False
+    return verdict is None or verdict.status is Status.FAIL
 
 
 def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], Verdict]:
     @check(
         id=f"network.{service.key}.private-endpoint",
         title=f"{service.label} has an approved private endpoint",
-        severity=Severity.MEDIUM,
+        severity=Severity.LOW,
         area=Area.NETWORK,
         checklist="private-endpoints",
         types=[service.rtype],
@@ -391,6 +490,8 @@ def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], V
     private_endpoint.__name__ = f"private_endpoint_{service.key.replace('-', '_')}"
     return private_endpoint
 
+
+SERVICES_BY_KEY = {service.key: service for service in SERVICES}
 
 CHECKS = [_public_access_check(service) for service in SERVICES] + [
     _private_endpoint_check(service) for service in SERVICES if service.private_link

@@ -23,11 +23,11 @@ def test_threshold_changes_verdicts(tmp_path):
     run, report = audit_in(tmp_path, "--snapshot", HARDENED, "--only", "aca.min-replicas")
     assert run.code == 0 and set(statuses_of(report, "aca.min-replicas").values()) == {"pass"}
     (tmp_path / "golive.toml").write_text('[checks."aca.min-replicas"]\nmin_replicas = 3\n')
-    run, report = audit_in(tmp_path, "--snapshot", HARDENED, "--only", "aca.min-replicas")
+    run, report = audit_in(tmp_path, "--snapshot", HARDENED, "--only", "aca.min-replicas", "--fail-on", "medium")
     verdicts = statuses_of(report, "aca.min-replicas")
     assert verdicts and set(verdicts.values()) == {"fail"}, verdicts
     assert check_doc(report, "aca.min-replicas")["effectiveParams"] == {"min_replicas": 3}
-    assert run.code == 1  # aca.min-replicas is high: at the default --fail-on
+    assert run.code == 1  # aca.min-replicas is medium (a resilience gap, docs/severity.md)
     assert report["run"]["config"]["file"] == str(tmp_path / "golive.toml")
 
 

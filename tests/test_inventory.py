@@ -274,3 +274,19 @@ def test_tag_linked_finds_hidden_links_case_insensitively_and_ignores_odd_tags()
     inventory = Inventory(snapshot([test, odd], collected=["Microsoft.Insights/webtests"]))
     assert [r["name"] for r in inventory.tag_linked(component, "microsoft.insights/WEBTESTS")] == ["health"]
     assert inventory.tag_linked(arm_id("Microsoft.Insights/components", "other"), "Microsoft.Insights/webtests") == []
+
+
+def test_coverage_tells_which_api_version_a_type_was_read_with():
+    # Azure's defaults for absent properties change with the api-version (allowBlobPublicAccess:
+    # "true" before Microsoft.Storage 2023-01-01, "false" from it), so checks can ask.
+    snap = snapshot(
+        [resource("Microsoft.Storage/storageAccounts", "st")],
+        collected=["Microsoft.Storage/storageAccounts", "Microsoft.KeyVault/vaults"],
+        api_versions={"Microsoft.Storage/storageAccounts": "2022-09-01", "Microsoft.KeyVault/vaults": None},
+    )
+    inventory = Inventory(snap)
+    ctx = Context(inventory, SUB, {})
+    assert ctx.api_version("microsoft.storage/STORAGEACCOUNTS") == "2022-09-01"
+    assert ctx.api_version("Microsoft.KeyVault/vaults") is None
+    plain = Inventory(Snapshot(scope={}, resources=[], coverage_mode=COVERAGE_UNKNOWN))
+    assert plain.api_version("Microsoft.Storage/storageAccounts", SUB) is None

@@ -137,7 +137,7 @@ class Collector:
         self._pending[pool.submit(self._execute, read)] = read
 
     def _execute(self, read: _Read) -> list[dict[str, Any]]:
-        if read.rtype == SITE_CONFIG:
+        if read.rtype == SITE_CONFIG and read.path.endswith("/list"):
             return [self._app_settings(read)]
         try:
             # Secrets are replaced here, in the worker, before anything is kept (auditor.redaction).
@@ -197,7 +197,9 @@ class Collector:
             "errorCode": error.code,
             "message": error.message[:500],
         }
-        self.failures.append({**entry, "permission": permission(read.rtype)} if denied else entry)
+        # Only the settings list is an action; every other read, {site}/config included, is a GET.
+        needed = permission(read.rtype) if read.path.endswith("/list") else f"{read.rtype}/read"
+        self.failures.append({**entry, "permission": needed} if denied else entry)
         for below in self.plan.descendants_of(read.rtype):
             derived = {
                 **entry,
@@ -216,7 +218,14 @@ class Collector:
             if f["scope"] == f"/subscriptions/{f['subscriptionId']}"
         }
         entries = [
-            {"subscriptionId": sub, "type": rtype, "collected": True, "count": self.counts.get((sub, rtype), 0)}
+            {
+                "subscriptionId": sub,
+                "type": rtype,
+                "collected": True,
+                "count": self.counts.get((sub, rtype), 0),
+                # Azure's defaults for absent properties depend on the api-version a type was read with.
+                "apiVersion": api_version(rtype),
+            }
             for sub in subscriptions
             for rtype in self.plan.types
             if (sub, rtype) not in whole

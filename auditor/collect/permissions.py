@@ -27,7 +27,10 @@ def role_actions(types: Iterable[str], with_list_actions: bool = False) -> list[
     actions = {a.lower(): a for a in ALWAYS}
     for rtype in types:
         action = permission(rtype)
-        if action.endswith("/action") and not with_list_actions:
-            continue
+        if action.endswith("/action"):
+            # The same type is also listed with a GET ({site}/config returns config/web).
+            actions.setdefault(f"{rtype}/read".lower(), f"{rtype}/read")
+            if not with_list_actions:
+                continue
         actions.setdefault(action.lower(), action)
     return sorted(actions.values(), key=str.lower)

@@ -22,7 +22,8 @@ API_VERSIONS = {
     "microsoft.servicebus": "2022-10-01-preview",
     "microsoft.eventhub": "2024-01-01",
     "microsoft.signalrservice": "2024-03-01",
-    "microsoft.app": "2024-03-01",
+    # publicNetworkAccess, appInsightsConfiguration and openTelemetryConfiguration of environments.
+    "microsoft.app": "2025-07-01",
     "microsoft.network": "2024-05-01",
     "microsoft.cdn": "2024-02-01",
     "microsoft.operationalinsights": "2023-09-01",
@@ -39,7 +40,8 @@ TYPE_API_VERSIONS = {
     "microsoft.communication/communicationservices": "2025-09-01",
     # disableAccessKeyAuthentication is in the 2024-11-01 stable shape.
     "microsoft.cache/redis": "2024-11-01",
-    "microsoft.documentdb/mongoclusters": "2024-07-01",
+    # authConfig (native or Entra ID authentication) is returned from 2025-09-01 on.
+    "microsoft.documentdb/mongoclusters": "2025-09-01",
     "microsoft.insights/components": "2020-02-02",
     "microsoft.insights/metricalerts": "2018-03-01",
     "microsoft.insights/scheduledqueryrules": "2023-12-01",
@@ -125,7 +127,7 @@ class Plan:
     @property
     def types(self) -> tuple[str, ...]:
         extra = ((DIAGNOSTIC_SETTINGS,) if self.diagnostic_settings else ()) + (
-            (SITE_CONFIG,) if self.app_settings else ()
+            (SITE_CONFIG,) if self.app_settings and SITE_CONFIG not in self.children else ()
         )
         return self.top_level + self.children + self.subscription_level + extra
 
@@ -141,7 +143,7 @@ class Plan:
         are a gap already."""
         key = rtype.lower()
         below = [c for c in self.children if c.lower().startswith(key + "/")]
-        if self.app_settings and key == "microsoft.web/sites":
+        if self.app_settings and key == "microsoft.web/sites" and SITE_CONFIG not in below:
             below.append(SITE_CONFIG)
         return tuple(below)
 
@@ -151,7 +153,9 @@ def make_plan(needed: Iterable[str], inspect_app_settings: bool = False) -> Plan
     diag = DIAGNOSTIC_SETTINGS.lower() in wanted
     app_settings = SITE_CONFIG.lower() in wanted and inspect_app_settings
     wanted.pop(DIAGNOSTIC_SETTINGS.lower(), None)
-    wanted.pop(SITE_CONFIG.lower(), None)
+    # Microsoft.Web/sites/config stays a child type: listing {site}/config returns config/web,
+    # where siteConfig values live (the site GET returns them null). App settings are the list
+    # action on top, only with --inspect-app-settings.
     subscription_level = tuple(sorted(t for k, t in wanted.items() if k in SUBSCRIPTION_LEVEL))
     # A child type needs its parents listed first, even when no check reads the parent itself.
     for rtype in list(wanted.values()):

@@ -35,14 +35,23 @@ def snapshot(
     *,
     collected: Iterable[str] | None = None,
     failures: Iterable[dict[str, Any]] = (),
+    api_versions: dict[str, str | None] | None = None,
 ) -> Snapshot:
     """A snapshot whose coverage marks `collected` types (default: every type any check needs,
-    plus every type present) as collected for SUB."""
+    plus every type present) as collected for SUB, each with the api-version the collector reads
+    it with unless `api_versions` says otherwise (None: the input does not say)."""
+    from auditor.collect.plan import api_version
+
     resources = list(resources)
     if collected is None:
         catalogue = discover(entry_points=False)
         collected = {t for c in catalogue.checks for t in c.meta.needs} | {r["type"] for r in resources}
-    coverage = [{"subscriptionId": SUB, "type": t, "collected": True} for t in sorted(set(collected))]
+    versions = {t: api_version(t) for t in set(collected)} | dict(api_versions or {})
+    coverage = [
+        {"subscriptionId": SUB, "type": t, "collected": True}
+        | ({"apiVersion": versions[t]} if versions.get(t) else {})
+        for t in sorted(set(collected))
+    ]
     coverage += [{"subscriptionId": SUB, "collected": False, **f} for f in failures]
     # Every hand-written shape must be one a snapshot file can hold: the schema is the gate.
     validate_document(

@@ -58,7 +58,8 @@ def verdicts_findings(check_id, items):
 
 def test_product_policy_without_limit_fails(apim):
     set_policy(apim, "products/voice-agent/policies/policy", "<policies><inbound><base /></inbound></policies>")
-    assert verdicts("apim.rate-limit", apim) == {"openai": "fail", "speech": "fail"}
+    # The OpenAI API keeps its azure-openai-token-limit, which is the rate limit of an LLM API.
+    assert verdicts("apim.rate-limit", apim) == {"openai": "pass", "speech": "fail"}
 
 
 def test_api_scope_without_base_cuts_off_the_product_limit(apim):
@@ -142,6 +143,7 @@ def test_non_ai_api_is_not_applicable_for_token_limit(apim):
     api = by_suffix(apim, "apis/speech")
     assert verdicts("apim.token-limit", apim)["speech"] == "not_applicable"
     api["properties"]["serviceUrl"] = "https://backend.contoso.com"
+    by_suffix(apim, "backends/speech")["properties"]["url"] = "https://backend.contoso.com"
     assert verdicts("apim.ai-caching", apim)["speech"] == "not_applicable"
 
 
@@ -153,10 +155,13 @@ def test_plain_http_api_fails(apim):
 
 
 def test_circuit_breaker(apim):
+    # a pool member without a breaker: the pool itself is no breaker
+    del by_suffix(apim, "backends/aoai-eastus2")["properties"]["circuitBreaker"]
+    finding = only("apim.circuit-breaker", apim)
+    assert finding.status.value == "fail" and "aoai-eastus2 (in pool aoai-pool)" in finding.evidence["message"]
+    # routes to backends the snapshot does not hold: not assessed, never a pass
     without = [r for r in apim if "/backends/" not in r["id"]]
-    assert verdicts("apim.circuit-breaker", without) == {"apim-voice-prod": "fail"}
-    plain = drop(drop(apim, "backends/aoai-pool"), "backends/aoai-eastus2")
-    assert verdicts("apim.circuit-breaker", plain) == {"apim-voice-prod": "fail"}
+    assert verdicts("apim.circuit-breaker", without) == {"apim-voice-prod": "not_assessed"}
 
 
 @pytest.mark.parametrize(
@@ -191,9 +196,26 @@ def test_tls_protocol_defaults_follow_creation_date(apim, created, custom, expec
 
 
 def test_ai_traffic_through_gateway(apim):
-    aoai = resource("Microsoft.CognitiveServices/accounts", "aoai", kind="OpenAI", sku={"name": "S0"}, properties={})
+    # cognitiveservices/.../stable/2024-10-01/examples/GetAccount.json: properties.endpoint
+    aoai = resource(
+        "Microsoft.CognitiveServices/accounts",
+        "aoai",
+        kind="OpenAI",
+        sku={"name": "S0"},
+        properties={"endpoint": "https://aoai-voice-prod.openai.azure.com/", "customSubDomainName": "aoai-voice-prod"},
+    )
     assert only("apim.fronts-ai-services", [aoai]).status.value == "fail"
     assert only("apim.fronts-ai-services", [aoai, *apim]).status.value == "pass"
+    # Issue 9: each account is judged; one behind the gateway does not cover another called directly.
+    other = resource(
+        "Microsoft.CognitiveServices/accounts",
+        "aoai-direct",
+        kind="OpenAI",
+        sku={"name": "S0"},
+        properties={"endpoint": "https://aoai-direct.openai.azure.com/"},
+    )
+    finding = only("apim.fronts-ai-services", [aoai, other, *apim])
+    assert finding.status.value == "fail" and "aoai-direct" in finding.evidence["message"]
     assert only("apim.fronts-ai-services", []).status.value == "not_applicable"
     for api in ("apis/openai", "apis/speech"):
         by_suffix(apim, api)["properties"]["serviceUrl"] = "https://example.com"

@@ -331,23 +331,46 @@ def pool_backend(members: list[str]) -> dict:
     }
 
 
-def test_circuit_breaker_service_fabric_backend_fails_and_pool_passes():
-    service = get_service()
-    found = finding("apim.circuit-breaker", [service, service_fabric_backend()], "apim-voice")
-    assert found.status.value == "fail" and "1 backend(s), none" in found.evidence["message"]
-    resources = [service, service_fabric_backend(), pool_backend(["aoai-eastus2", "aoai-swedencentral"])]
-    found = finding("apim.circuit-breaker", resources, "apim-voice")
-    assert found.status.value == "pass"
-    assert observed(found, "backendsWithCircuitBreakerOrPool") == ["aoai-pool"]
+ROUTE_TO_POOL = '\t\t<set-backend-service backend-id="aoai-pool" />\r\n'
+ROUTE_TO_SINGLE = '\t\t<set-backend-service backend-id="aoai-eastus2" />\r\n'
 
 
-def test_circuit_breaker_rules_pass_and_empty_rules_fail():
-    service = get_service()
+def test_circuit_breaker_looks_at_the_backends_the_ai_apis_use():
+    # Issue 9: an unused backend with a breaker (the Service Fabric one of ApiManagementGetBackend.json
+    # has none, and is unused) proves nothing; the backends set-backend-service routes the AI API to count.
+    published = api("openai", "https://voice-gateway.example.com/openai")
     with_rule = single_backend("aoai-eastus2", AOAI_URL, [BREAKER_RULE])
-    assert status("apim.circuit-breaker", [service, with_rule]) == "pass"
+    routed = [api_policy("openai", raw_policy(ROUTE_TO_SINGLE), "rawxml")]
+    resources = gateway(published, *routed, with_rule, service_fabric_backend())
+    assert status("apim.circuit-breaker", resources) == "pass"
     empty = single_backend("aoai-eastus2", AOAI_URL, [])
-    assert status("apim.circuit-breaker", [service, empty]) == "fail"
-    assert status("apim.circuit-breaker", [service]) == "fail"  # backends collected, none exist
+    found = finding("apim.circuit-breaker", gateway(published, *routed, empty), "apim-voice")
+    assert found.status.value == "fail" and "aoai-eastus2 has no circuit breaker" in found.evidence["message"]
+
+
+def test_circuit_breaker_each_pool_member_needs_its_own():
+    # ApiManagementCreateBackendWithPriorityBasedLoadBalancer.json: a pool is not a breaker.
+    published = api("openai", "https://voice-gateway.example.com/openai")
+    routed = [api_policy("openai", raw_policy(ROUTE_TO_POOL), "rawxml")]
+    members = [
+        single_backend("aoai-eastus2", AOAI_URL, [BREAKER_RULE]),
+        single_backend("aoai-swedencentral", "https://aoai-swedencentral.openai.azure.com/openai"),
+    ]
+    pool = pool_backend(["aoai-eastus2", "aoai-swedencentral"])
+    found = finding("apim.circuit-breaker", gateway(published, *routed, pool, *members), "apim-voice")
+    assert found.status.value == "fail" and "aoai-swedencentral (in pool aoai-pool)" in found.evidence["message"]
+    members[1]["properties"]["circuitBreaker"] = {"rules": [BREAKER_RULE]}
+    assert status("apim.circuit-breaker", gateway(published, *routed, pool, *members)) == "pass"
+
+
+def test_circuit_breaker_ai_api_calling_its_url_directly_fails_and_no_ai_api_is_not_applicable():
+    found = finding("apim.circuit-breaker", gateway(api("openai", AOAI_URL)), "apim-voice")
+    assert found.status.value == "fail" and "calls its service URL directly" in found.evidence["message"]
+    orders = api("orders", "https://orders.example.com/api")
+    assert status("apim.circuit-breaker", gateway(orders)) == "not_applicable"
+    # a route to a backend the snapshot does not hold: not assessed
+    routed = [api_policy("openai", raw_policy(ROUTE_TO_SINGLE), "rawxml")]
+    assert status("apim.circuit-breaker", gateway(api("openai", AOAI_URL), *routed)) == "not_assessed"
 
 
 # -- APIs, products, named values and policies -------------------------------------------------
@@ -669,3 +692,54 @@ def test_ai_caching_speech_counts_and_non_ai_is_not_applicable():
     assert status("apim.ai-caching", gateway(speech), "speech") == "fail"
     soap = api("orders", "https://orders.example.com/DataSource/Service.asmx", type="soap")
     assert status("apim.ai-caching", gateway(soap), "orders") == "not_applicable"
+
+
+# -- issue 9: limits as API Management applies them ---------------------------------------------
+
+
+def test_rate_limit_and_quota_count_nothing_without_a_subscription_key():
+    # rate-limit / quota docs: counted per subscription, so an API with subscriptionRequired false is
+    # unlimited for callers without a key; only the -by-key forms apply to every call.
+    open_api = api("orders", "https://orders.example.com/api", subscriptionRequired=False)
+    per_subscription = [api_policy("orders", raw_policy('\t\t<rate-limit calls="10" renewal-period="60" />\r\n'),
+                                   "rawxml")]
+    assert status("apim.rate-limit", gateway(open_api, *per_subscription), "orders") == "fail"
+    by_key = [api_policy("orders", raw_policy(
+        '\t\t<rate-limit-by-key calls="10" renewal-period="60" counter-key="@(context.Request.IpAddress)" />\r\n'),
+        "rawxml")]
+    assert status("apim.rate-limit", gateway(open_api, *by_key), "orders") == "pass"
+    keyed_api = api("orders", "https://orders.example.com/api")
+    assert status("apim.rate-limit", gateway(keyed_api, *per_subscription), "orders") == "pass"
+
+
+def test_token_limit_is_the_rate_limit_of_an_llm_api():
+    published = api("openai", AOAI_URL)
+    token_only = [api_policy("openai", raw_policy(TOKEN_LIMIT), "rawxml")]
+    assert status("apim.rate-limit", gateway(published, *token_only), "openai") == "pass"
+    speech = api("speech", SPEECH_URL)
+    speech_tokens = [api_policy("speech", raw_policy(TOKEN_LIMIT), "rawxml")]
+    assert status("apim.rate-limit", gateway(speech, *speech_tokens), "speech") == "fail"
+
+
+def test_base_inside_choose_inherits_only_on_that_branch():
+    # policy reference: <base /> in one <when> pulls in the product's limit only for those requests.
+    published = api("orders", "https://orders.example.com/api")
+    branch_base = (
+        '\t\t<choose>\r\n\t\t\t<when condition="@(context.Request.Method == &quot;GET&quot;)">\r\n'
+        "\t\t\t\t<base />\r\n\t\t\t</when>\r\n\t\t</choose>\r\n"
+    )
+    api_doc = (
+        "<policies><inbound>" + branch_base + "</inbound><backend><forward-request /></backend>"
+        "<outbound /><on-error /></policies>"
+    )
+    product_limit = product_policy(
+        '<policies><inbound><base /><rate-limit calls="10" renewal-period="60" /></inbound></policies>'
+    )
+    assert status("apim.rate-limit", gateway(published, api_policy("orders", api_doc), product_limit), "orders") == (
+        "fail"
+    )
+    every_branch = api_doc.replace(
+        "</when>\r\n\t\t</choose>", "</when>\r\n\t\t\t<otherwise><base /></otherwise>\r\n\t\t</choose>"
+    )
+    resources = gateway(published, api_policy("orders", every_branch), product_limit)
+    assert status("apim.rate-limit", resources, "orders") == "pass"

@@ -115,8 +115,12 @@ def test_missing_policy_is_not_assessed(gateway_and_policy):
         ({"disabledSslProtocols": ["TLSv1_0"]}, "fail"),
         ({"policyType": "Predefined", "policyName": "AppGwSslPolicy2099"}, "not_assessed"),
         ({"policyType": "Custom", "minProtocolVersion": 12}, "not_assessed"),
-        # Absent: the platform default depends on the creating api-version, which a snapshot cannot show.
-        (None, "fail"),
+        # Absent: the default of the api-version read with (2024-05-01: AppGwSslPolicy20220101, TLS 1.2);
+        # older and unknown api-versions in tests/checks/test_defaults.py.
+        (None, "pass"),
+        # A minimum protocol without policyType is a Custom policy.
+        ({"minProtocolVersion": "TLSv1_2"}, "pass"),
+        ({"minProtocolVersion": "TLSv1_1"}, "fail"),
     ],
 )
 def test_tls_policy(gateway_and_policy, ssl_policy, expected):

@@ -199,6 +199,8 @@ def harden(gateway: dict) -> dict:
         {"name": "health", **sub("probes", "health"), "properties": {"protocol": "Http", "path": "/health"}}
     ]
     props["backendHttpSettingsCollection"][0]["properties"]["probe"] = sub("probes", "health")
+    props["backendHttpSettingsCollection"][0]["properties"].update(protocol="Https", port=443)
+    props["sslCertificates"][0]["properties"]["keyVaultSecretId"] = "https://kv-voice.vault.azure.net/secrets/voice-cert"
     props["redirectConfigurations"] = [
         {
             "name": "to-https",
@@ -223,6 +225,8 @@ def test_every_gateway_check_on_the_example_shape():
         "appgw.health-probes": "fail",  # probes: []
         "appgw.autoscale-min": "pass",  # fixed capacity 3
         "appgw.zone-redundant": "fail",  # no zones property
+        "appgw.backend-https": "fail",  # voice-settings: protocol Http, port 80
+        "appgw.certificates-in-keyvault": "fail",  # voice-cert carries publicCertData, no keyVaultSecretId
     }
 
 
@@ -245,6 +249,10 @@ def test_the_example_gateway_hardened_passes_every_check():
          "appgw.health-probes"),
         (lambda g, p: g["properties"]["autoscaleConfiguration"].update(minCapacity=1), "appgw.autoscale-min"),
         (lambda g, p: g.update(zones=["2"]), "appgw.zone-redundant"),
+        (lambda g, p: g["properties"]["backendHttpSettingsCollection"][0]["properties"].update(protocol="Http"),
+         "appgw.backend-https"),
+        (lambda g, p: g["properties"]["sslCertificates"][0]["properties"].pop("keyVaultSecretId"),
+         "appgw.certificates-in-keyvault"),
     ],
 )
 def test_each_regression_of_the_hardened_example_fails_its_check(change, check_id):

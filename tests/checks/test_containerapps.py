@@ -42,8 +42,10 @@ def test_max_replicas_verdicts():
         "aca.max-replicas",
         [
             app("ok", {"minReplicas": 2, "maxReplicas": 20}),
+            # ContainerApps.json Scale.maxReplicas: "Defaults to 10 if not set."
             app("unset", {"minReplicas": 2}),
+            app("unset-above-default", {"minReplicas": 12}),
             app("inverted", {"minReplicas": 5, "maxReplicas": 3}),
         ],
     )
-    assert result == {"ok": "pass", "unset": "fail", "inverted": "fail"}
+    assert result == {"ok": "pass", "unset": "pass", "unset-above-default": "fail", "inverted": "fail"}

@@ -35,8 +35,13 @@ def _set(props: dict, path: str, value) -> dict:
     return props
 
 
+#: Private, so that the key check reports on its own (a public service that also accepts keys is one
+#: compound finding, exposure.*.public-with-keys: tests/checks/test_exposure.py).
+PRIVATE = {"publicNetworkAccess": "Disabled"}
+
+
 def _hardened(rule) -> dict:
-    props = _set({}, rule.path, rule.disabled_value)
+    props = _set(dict(PRIVATE), rule.path, rule.disabled_value)
     for path, required, _ in rule.also:
         _set(props, path, required)
     return props
@@ -49,8 +54,8 @@ def test_local_auth_disabled(rule):
     odd_value = "sometimes" if isinstance(rule.disabled_value, bool) else 3
     items = [
         resource(rule.rtype, "off", properties=_hardened(rule)),
-        resource(rule.rtype, "on", properties=_set({}, rule.path, enabled_value)),
-        resource(rule.rtype, "odd", properties=_set({}, rule.path, odd_value)),
+        resource(rule.rtype, "on", properties=_set(dict(PRIVATE), rule.path, enabled_value)),
+        resource(rule.rtype, "odd", properties=_set(dict(PRIVATE), rule.path, odd_value)),
     ]
     result = verdicts(check_id, items)
     assert result == {"off": "pass", "on": "fail", "odd": "not_assessed"}
@@ -60,7 +65,7 @@ def test_local_auth_disabled(rule):
 @pytest.mark.parametrize("rule", KEY_AUTH, ids=lambda r: r.key)
 def test_local_auth_absent_property_uses_the_arm_default(rule):
     check_id = f"identity.{rule.key}.local-auth-disabled"
-    finding = only(check_id, [resource(rule.rtype, "silent")])
+    finding = only(check_id, [resource(rule.rtype, "silent", properties=dict(PRIVATE))])
     expected = "pass" if rule.default == rule.disabled_value else "fail"
     assert finding.status.value == expected
     assert finding.evidence["observations"][0]["defaultApplied"] is True
@@ -70,7 +75,11 @@ def test_redis_needs_entra_auth_too():
     redis = resource(
         "Microsoft.Cache/Redis",
         "half",
-        properties={"disableAccessKeyAuthentication": True, "redisConfiguration": {"aad-enabled": "false"}},
+        properties={
+            "disableAccessKeyAuthentication": True,
+            "redisConfiguration": {"aad-enabled": "false"},
+            **PRIVATE,
+        },
     )
     finding = only("identity.redis.local-auth-disabled", [redis])
     assert finding.status.value == "fail" and "aad-enabled" in finding.evidence["message"]
@@ -106,7 +115,12 @@ def test_redis_cache_get_example_shape():
         "entra",
         properties={**props, "disableAccessKeyAuthentication": True, "redisConfiguration": {"aad-enabled": "True"}},
     )
-    assert verdicts("identity.redis.local-auth-disabled", [example, entra]) == {"example": "fail", "entra": "pass"}
+    # the example cache is public too: one compound finding, and the key check points at it
+    assert verdicts("identity.redis.local-auth-disabled", [example, entra]) == {
+        "example": "not_applicable",
+        "entra": "pass",
+    }
+    assert verdicts("exposure.redis.public-with-keys", [example])["example"] == "fail"
 
 
 def test_managed_redis_database_example_shapes():
@@ -152,7 +166,11 @@ def test_communication_services_example_shapes():
     hardened = resource(
         "Microsoft.Communication/CommunicationServices", "hardened", properties={**base, "disableLocalAuth": True}
     )
-    assert verdicts("identity.acs.local-auth-disabled", [plain, hardened]) == {"plain": "fail", "hardened": "pass"}
+    assert verdicts("identity.acs.local-auth-disabled", [plain, hardened]) == {
+        "plain": "not_applicable",  # public as well: the compound finding below
+        "hardened": "pass",
+    }
+    assert verdicts("exposure.acs.public-with-keys", [plain])["plain"] == "fail"
 
 
 def test_container_app_registry_pull_shape_from_az():

@@ -1,24 +1,56 @@
 """Network perimeter checks, one parametrized family per service table row."""
 
 import pytest
+from auditor.checks._compound import COMPOUND_KEYS
 from auditor.checks.network import PRIVATE_ENDPOINT, SERVICES
 
 from auditor.registry import discover
 from tests.checks.helpers import SUB, arm_id, only, resource, verdicts
 
 
+def keys_off(service) -> dict:
+    """Properties that turn key authentication off, so that public access reports on its own (a
+    public service that accepts keys is one compound finding: tests/checks/test_exposure.py)."""
+    from auditor.checks.identity import KEY_AUTH_BY_KEY
+
+    if service.key == "cosmos-mongo-vcore":
+        return {"authConfig": {"allowedModes": ["MicrosoftEntraID"]}}
+    rule = KEY_AUTH_BY_KEY.get(service.key)
+    if rule is None or service.key not in COMPOUND_KEYS:
+        return {}
+    props: dict = {}
+    for path, value in ((rule.path, rule.disabled_value), *((p, v) for p, v, _ in rule.also)):
+        node = props
+        parts = path.split(".")[1:]
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return props
+
+
 def service_resource(service, name="target", **properties):
-    return resource(service.rtype, name, properties=properties)
+    return resource(service.rtype, name, properties=keys_off(service) | properties)
+
+
+def web_config(site_name, **props):
+    # web/.../stable/2023-12-01/examples/GetSiteConfig.json; with no restriction set, ARM lists the
+    # implicit rule {"ipAddress": "Any", "action": "Allow", "name": "Allow all"}.
+    rules = [{"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}]
+    return resource(
+        "Microsoft.Web/sites/config", site_name, "web", properties={"ipSecurityRestrictions": rules} | props
+    )
 
 
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.key)
 def test_public_access_verdicts(service):
+    configs = [web_config("open"), web_config("silent")] if service.key == "appservice" else []
     result = verdicts(
         f"network.{service.key}.public-access",
         [
             service_resource(service, "closed", publicNetworkAccess="Disabled"),
             service_resource(service, "open", publicNetworkAccess="Enabled"),
             service_resource(service, "silent"),
+            *configs,
         ],
     )
     assert result == {"closed": "pass", "open": "fail", "silent": "fail"}
@@ -27,8 +59,8 @@ def test_public_access_verdicts(service):
 @pytest.mark.parametrize("service", SERVICES, ids=lambda s: s.key)
 def test_absent_public_access_reports_the_arm_default(service):
     finding = only(f"network.{service.key}.public-access", [service_resource(service, "silent")])
-    first = finding.evidence["observations"][0]
-    assert first == {"path": "properties.publicNetworkAccess", "observed": "Enabled", "defaultApplied": True}
+    read = [o for o in finding.evidence["observations"] if o["path"] == "properties.publicNetworkAccess"]
+    assert read == [{"path": "properties.publicNetworkAccess", "observed": "Enabled", "defaultApplied": True}]
 
 
 DENY_ACLS = {
@@ -57,7 +89,7 @@ def test_services_without_resource_acl_ignore_acl_like_properties():
         "r",
         properties={"networkAcls": {"defaultAction": "Deny"}, "publicNetworkAccess": "Enabled"},
     )
-    assert verdicts("network.redis.public-access", [redis]) == {"r": "fail"}
+    assert verdicts("exposure.redis.public-with-keys", [redis]) == {"r": "fail"}
 
 
 def test_cosmos_firewall_rules():
@@ -67,7 +99,7 @@ def test_cosmos_firewall_rules():
         )
 
     result = verdicts(
-        "network.cosmos.public-access",
+        "exposure.cosmos.public-with-keys",  # these accounts accept keys as well
         [
             account("listed", ipRules=[{"ipAddressOrRange": "203.0.113.0/24"}]),
             account("azure-wide", ipRules=[{"ipAddressOrRange": "0.0.0.0"}]),
@@ -237,7 +269,7 @@ def _rehome(body: dict) -> dict:
 
 def test_redis_enterprise_example_without_public_network_access():
     # Mirrors specification/redisenterprise/.../stable/2025-04-01/examples/RedisEnterpriseGet.json: no
-    # publicNetworkAccess property (public by default) and an approved inline private endpoint connection.
+    # publicNetworkAccess property and an approved inline private endpoint connection.
     cluster = _rehome(
         {
             "location": "West US",
@@ -273,9 +305,10 @@ def test_redis_enterprise_example_without_public_network_access():
             },
         }
     )
+    # Issue 9: before publicNetworkAccess existed, an approved private endpoint closed the cluster's
+    # public endpoint (learn.microsoft.com/azure/redis/private-link), so this cluster is private.
     public = only("network.redis-enterprise.public-access", [cluster])
-    assert public.status.value == "fail"
-    assert public.evidence["observations"][0]["defaultApplied"] is True
+    assert public.status.value == "pass" and "private endpoint" in public.evidence["message"]
     assert verdicts("network.redis-enterprise.private-endpoint", [cluster]) == {"cache1": "pass"}
 
 
@@ -298,7 +331,7 @@ def test_communication_services_example_shapes():
             "tags": {"newTag": "newVal"},
         }
     )
-    assert verdicts("network.acs.public-access", [acs]) == {"MyCommunicationResource": "fail"}
+    assert verdicts("exposure.acs.public-with-keys", [acs]) == {"MyCommunicationResource": "fail"}
     acs["properties"]["publicNetworkAccess"] = "SecuredByPerimeter"
     assert verdicts("network.acs.public-access", [acs]) == {"MyCommunicationResource": "pass"}
 
@@ -347,7 +380,7 @@ def test_cosmos_account_example_shape():
             },
         }
     )
-    assert verdicts("network.cosmos.public-access", [account]) == {"ddb1": "fail"}
+    assert verdicts("exposure.cosmos.public-with-keys", [account]) == {"ddb1": "fail"}
     assert verdicts("network.cosmos.private-endpoint", [account]) == {"ddb1": "pass"}
 
 

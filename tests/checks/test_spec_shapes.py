@@ -138,10 +138,14 @@ def test_minimal_ai_account_is_judged_by_arm_defaults():
         "etag": "W/\"datetime'2026-04-10T04%3A42%3A19.7067387Z'\"",
         "properties": {"endpoint": "https://westus.api.cognitive.microsoft.com/", "provisioningState": "Succeeded"},
     }
+    # public and accepting keys, both by ARM default: one compound finding; the two checks point at it
+    (finding,) = run_check("exposure.cognitive.public-with-keys", [account])
+    assert finding.status.value == "fail"
+    assert sum(bool(o.get("defaultApplied")) for o in finding.evidence["observations"]) >= 2
     for check_id in ("network.cognitive.public-access", "identity.cognitive.local-auth-disabled"):
         (finding,) = run_check(check_id, [account])
-        assert finding.status.value == "fail", check_id
-        assert any(o.get("defaultApplied") for o in finding.evidence["observations"]), check_id
+        assert finding.status.value == "not_applicable", check_id
+        assert "exposure.cognitive.public-with-keys" in finding.evidence["message"]
     (finding,) = run_check("network.cognitive.private-endpoint", [account])
     assert finding.status.value == "fail"
     (finding,) = run_check("apim.fronts-ai-services", [account])
@@ -183,9 +187,9 @@ def test_storage_account_in_the_published_get_properties_shape():
             "supportsHttpsTrafficOnly": False,
         },
     }
-    assert _status("network.storage.public-access", account) == "fail"
+    assert _status("exposure.storage.public-with-keys", account) == "fail"
     assert _status("network.storage.private-endpoint", account) == "fail"
-    assert _status("identity.storage.local-auth-disabled", account) == "fail"
+    assert _status("identity.storage.local-auth-disabled", account) == "not_applicable"  # the compound above
     account["properties"]["networkAcls"]["defaultAction"] = "Deny"
     account["properties"]["allowSharedKeyAccess"] = False
     assert _status("network.storage.public-access", account) == "pass"
@@ -253,8 +257,8 @@ def test_service_bus_namespace_in_the_published_get_shape():
         },
     }
     assert _status("network.servicebus.private-endpoint", namespace) == "pass"
-    assert _status("network.servicebus.public-access", namespace) == "fail"  # absent means Enabled
-    assert _status("identity.servicebus.local-auth-disabled", namespace) == "fail"
+    assert _status("exposure.servicebus.public-with-keys", namespace) == "fail"  # absent means Enabled
+    assert _status("identity.servicebus.local-auth-disabled", namespace) == "not_applicable"  # compound above
 
 
 def test_mongo_vcore_cluster_in_the_published_get_shape():
@@ -281,7 +285,7 @@ def test_mongo_vcore_cluster_in_the_published_get_shape():
         },
         "location": "westus2",
     }
-    assert _status("network.cosmos-mongo-vcore.public-access", cluster) == "fail"
+    assert _status("exposure.cosmos-mongo-vcore.public-with-keys", cluster) == "fail"
     assert _status("network.cosmos-mongo-vcore.private-endpoint", cluster) == "fail"
     cluster["properties"]["publicNetworkAccess"] = "Disabled"
     assert _status("network.cosmos-mongo-vcore.public-access", cluster) == "pass"
@@ -323,8 +327,8 @@ def test_event_hubs_namespace_in_the_published_create_response_shape():
             "serviceBusEndpoint": "https://eh-voice.servicebus.windows.net:443/",
         },
     }
-    assert _status("identity.eventhubs.local-auth-disabled", namespace) == "fail"
-    assert _status("network.eventhubs.public-access", namespace) == "fail"  # absent means Enabled
+    assert _status("exposure.eventhubs.public-with-keys", namespace) == "fail"
+    assert _status("network.eventhubs.public-access", namespace) == "not_applicable"  # the compound finding
     assert _status("network.eventhubs.private-endpoint", namespace) == "fail"
     namespace["properties"].update(disableLocalAuth=True, publicNetworkAccess="Disabled")
     assert _status("identity.eventhubs.local-auth-disabled", namespace) == "pass"
@@ -363,7 +367,22 @@ def test_app_service_site_in_the_published_get_shape():
             "keyVaultReferenceIdentity": "SystemAssigned",
         },
     }
-    assert _status("network.appservice.public-access", site) == "fail"
+    # The site GET does not hold the access restrictions (siteConfig values are null there): they
+    # are in config/web (GetSiteConfig.json), and without it public access is not judged.
+    assert _status("network.appservice.public-access", site) == "not_assessed"
+    web = {
+        "id": f"{site['id']}/config/web",
+        "name": "web",
+        "type": "Microsoft.Web/sites/config",
+        "properties": {
+            "ipSecurityRestrictions": [
+                {"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}
+            ],
+            "ipSecurityRestrictionsDefaultAction": "Allow",
+        },
+    }
+    public = [f for f in run_check("network.appservice.public-access", [site, web]) if f.resource_name == "web-voice"]
+    assert [f.status.value for f in public] == ["fail"]
     assert _status("network.appservice.private-endpoint", site) == "fail"
     assert _status("identity.appservice.managed-identity", site) == "fail"
     # its settings were not collected (no --inspect-app-settings): never a pass

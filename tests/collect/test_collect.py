@@ -12,7 +12,7 @@ from auditor.audit import AuditRequest, run_audit
 from auditor.collect.arm import Reader
 from auditor.collect.auth import ReadOnlyPolicy, Target
 from auditor.collect.collector import Options, collect
-from auditor.collect.plan import CLIENTS, make_plan
+from auditor.collect.plan import CLIENTS, api_version, make_plan
 from auditor.inventory import Inventory, listed_type
 from auditor.model import InputError
 from auditor.redaction import redact_resource
@@ -54,6 +54,12 @@ def test_collect_gives_back_the_snapshot(name):
         for rtype in make_plan(NEEDED).types:
             expected = sum(1 for r in doc["resources"] if listed_type(r).lower() == rtype.lower())
             assert counted[(sub, rtype.lower())] == expected, rtype
+    # each type records the api-version it was read with, since Azure's defaults depend on it
+    versions = {c["type"].lower(): c["apiVersion"] for c in snap.coverage if c["collected"]}
+    read_with = {e.path.lower(): e.query for e in log}
+    for rtype in make_plan(NEEDED).types:
+        assert versions[rtype.lower()] == api_version(rtype)
+    assert all(f"api-version={v}" in " ".join(read_with.values()) for v in versions.values())
 
 
 def test_policy_xml_is_asked_for_raw():
@@ -302,3 +308,46 @@ def test_app_settings_only_on_request_and_redacted_at_collection():
     plain = run_audit(AuditRequest(snapshot=without))
     verdict = {f["checkId"]: f["status"] for f in plain["findings"] if f["resourceName"] == "web-voice"}
     assert verdict["secrets.appservice-settings"] == "not_assessed"
+
+
+def test_site_config_web_is_read_with_a_get_and_judges_access_restrictions():
+    # WebApps_Get returns siteConfig with null values; WebApps_ListConfigurations ({site}/config,
+    # GetSiteConfig.json shape) holds them. It is a plain GET, read without --inspect-app-settings.
+    from tests.checks.helpers import arm_id
+
+    doc = document("demo")
+    sub = subscriptions_of(doc)[0]
+    site_id = arm_id("Microsoft.Web/sites", "web-voice", rg="rg-voice-prod", sub=sub)
+    doc["resources"] += [
+        {
+            "id": site_id,
+            "name": "web-voice",
+            "type": "Microsoft.Web/sites",
+            "kind": "app",
+            "location": "eastus2",
+            "properties": {"state": "Running", "siteConfig": {"ipSecurityRestrictions": None}},
+        },
+        {
+            "id": f"{site_id}/config/web",
+            "name": "web",
+            "type": "Microsoft.Web/sites/config",
+            "location": "eastus2",
+            "properties": {
+                "minTlsVersion": "1.2",
+                "ipSecurityRestrictionsDefaultAction": "Deny",
+                "ipSecurityRestrictions": [
+                    {"ipAddress": "10.20.1.0/24", "action": "Allow", "priority": 100, "name": "appgw"}
+                ],
+            },
+        },
+    ]
+    with FakeArm(doc) as arm:
+        snap, stats = run(arm, doc)
+        log = list(arm.log)
+    assert stats.methods == {"GET"} and any(e.path.lower() == f"{site_id}/config".lower() for e in log)
+    assert any(r["id"] == f"{site_id}/config/web" for r in snap.resources)
+    report = run_audit(AuditRequest(snapshot=snap))
+    verdict = {f["checkId"]: f["status"] for f in report["findings"] if f["resourceName"] == "web-voice"}
+    assert verdict["network.appservice.public-access"] == "pass"
+    assert verdict["transport.appservice.min-tls"] == "pass"
+    assert verdict["secrets.appservice-settings"] == "not_assessed"  # settings were not listed
