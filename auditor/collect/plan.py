@@ -28,6 +28,8 @@ API_VERSIONS = {
     "microsoft.operationalinsights": "2023-09-01",
     "microsoft.consumption": "2023-05-01",
     "microsoft.insights": "2023-01-01",
+    "microsoft.security": "2024-01-01",
+    "microsoft.eventgrid": "2025-02-15",
 }
 TYPE_API_VERSIONS = {
     "microsoft.cache/redisenterprise": "2025-04-01",
@@ -76,7 +78,7 @@ FALLBACK_CLIENT = "azure.mgmt.resource.resources:ResourceManagementClient"
 DIAGNOSTIC_SETTINGS = "Microsoft.Insights/diagnosticSettings"
 SITE_CONFIG = "Microsoft.Web/sites/config"
 #: Types listed once per subscription, not per resource group.
-SUBSCRIPTION_LEVEL = {"microsoft.consumption/budgets"}
+SUBSCRIPTION_LEVEL = {"microsoft.consumption/budgets", "microsoft.security/pricings"}
 #: Query parameters some collections need (APIM policies as raw XML, not escaped).
 EXTRA_QUERY = {
     "microsoft.apimanagement/service/policies": {"format": "rawxml"},

@@ -43,6 +43,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
             check = titles[check_id]
             lines.append(f"| {check['severity']} | `{check_id}` {md_escape(check['title'])} | {failing[check_id]} |")
         lines.append("")
+    lines += _checklist_evidence(report)
     unassessed = [f for f in report["findings"] if f["status"] in ("not_assessed", "error")]
     if unassessed:
         lines += ["### Not assessed", ""]
@@ -58,3 +59,22 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         text = text.encode()[:budget].decode("utf-8", "ignore")
         text = text[: text.rfind("\n") + 1] + note
     return text.encode("utf-8")
+
+
+def _checklist_evidence(report: dict[str, Any]) -> list[str]:
+    """What the snapshot says beside each manual checklist item, and the attestations it contradicts."""
+    items = [i for i in report.get("checklist", []) if i.get("evidence")]
+    if not items:
+        return []
+    lines = ["### Evidence beside the manual checklist items", ""]
+    for item in items:
+        evidence = item["evidence"]
+        lines.append(f"- {md_escape(item['title'])}: {item['status']}; snapshot evidence {evidence['status']}")
+        contradicted = (item.get("attestation") or {}).get("contradicted")
+        if contradicted:
+            lines.append(f"  - ⚠️ attestation contradicted: {md_escape(contradicted)}")
+        for finding in evidence["findings"][:10]:
+            lines.append(
+                f"  - `{finding['checkId']}` {md_escape(finding['resourceName'])}: {md_escape(finding['message'])}"
+            )
+    return [*lines, ""]
