@@ -160,17 +160,18 @@ def _tokens_per_minute(found_value: str, api: Resource, ctx: Context) -> int:
     return int(value)
 
 
-def _gateway_limit(api: Resource, ctx: Context) -> int | None:
-    """The highest token limit any request path to the API meets (one request takes one path), or
-    None when some path has none."""
-    limits = []
-    for _, sections in _effective(api, ctx):
+def _gateway_limit(api: Resource, ctx: Context) -> tuple[int | None, list[str]]:
+    """The highest token limit a request path to the API meets (one request takes one path), and the
+    paths that meet none (apim.token-limit fails those; here they leave the sum a lower bound)."""
+    limits, unbounded = [], []
+    for path, sections in _effective(api, ctx):
         found = always_applied(sections, TOKEN_LIMITS)
         tpm = found.element.get("tokens-per-minute") if found else None
         if tpm is None:
-            return None
-        limits.append(_tokens_per_minute(tpm, api, ctx))
-    return max(limits) if limits else None
+            unbounded.append(path)
+        else:
+            limits.append(_tokens_per_minute(tpm, api, ctx))
+    return (max(limits) if limits else None), unbounded
 
 
 def _fronts(url: str, account: Resource) -> bool:
@@ -209,15 +210,19 @@ def capacity_vs_gateway(account: Resource, ctx: Context) -> Verdict:
     if account.get("kind", default="", expect=str).lower() not in LLM_KINDS:
         return not_applicable("not an Azure OpenAI or AI Services account")
     limits: dict[str, int] = {}
+    unbounded: list[str] = []
     for service in ctx.resources(SERVICE):
         for api in ctx.children(service, API):
             if not _is_current(api):
                 continue
             url = _ai_backend(api, ctx)
             if url and _fronts(url, account):
-                limit = _gateway_limit(api, ctx)
+                limit, open_paths = _gateway_limit(api, ctx)
+                unbounded += [f"{api.name}: {path}" for path in open_paths]
                 if limit is not None:
                     limits[f"{service.name}/{api.name}"] = limit
+    if unbounded:
+        account.note("pathsWithoutTokenLimit", unbounded)
     if not limits:
         return not_applicable("no API Management token limit fronts this account (apim.token-limit judges that)")
     standard, provisioned = 0, []
@@ -234,6 +239,8 @@ def capacity_vs_gateway(account: Resource, ctx: Context) -> Verdict:
     account.note("gatewayTokensPerMinute", limits)
     account.note("deploymentTokensPerMinute", standard)
     numbers = f"gateway allows {gateway:,} tokens/min, Standard deployments serve {standard:,} tokens/min"
+    if unbounded:
+        numbers += f" ({len(unbounded)} path(s) without a token limit add more; see apim.token-limit)"
     if gateway <= standard:
         return passed(numbers, expected=f"<= {standard:,} tokens/min")
     if provisioned:

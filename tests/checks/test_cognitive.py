@@ -201,3 +201,15 @@ def test_provisioned_throughput_is_recognised():
     bad = deployment("odd")
     bad["sku"]["capacity"] = "many"
     assert verdicts("ai.provisioned-throughput", [account(), bad]) == {"test": "not_assessed"}
+
+
+def test_a_path_without_a_token_limit_leaves_the_limited_ones_counted(apim):
+    operation_policy = {
+        "id": next(r for r in apim if r["id"].endswith("apis/openai/operations/embeddings"))["id"] + "/policies/policy",
+        "name": "policy",
+        "type": "Microsoft.ApiManagement/service/apis/operations/policies",
+        "properties": {"format": "rawxml", "value": "<policies><inbound /></policies>"},  # no <base/>: no limit
+    }
+    finding = only("ai.capacity-vs-gateway", [*apim, operation_policy, account(), deployment("gpt-4o", capacity=10)])
+    assert finding.status.value == "fail"
+    assert "50,000" in finding.evidence["message"] and "without a token limit" in finding.evidence["message"]
