@@ -79,6 +79,9 @@ DIAGNOSTIC_SETTINGS = "Microsoft.Insights/diagnosticSettings"
 SITE_CONFIG = "Microsoft.Web/sites/config"
 #: Types listed once per subscription, not per resource group.
 SUBSCRIPTION_LEVEL = {"microsoft.consumption/budgets", "microsoft.security/pricings"}
+#: Child types ARM serves only as one named resource, not as a list: read with a GET of that name;
+#: a 404 means there is none.
+SINGLETON_CHILDREN = {"microsoft.storage/storageaccounts/managementpolicies": "default"}
 #: Query parameters some collections need (APIM policies as raw XML, not escaped).
 EXTRA_QUERY = {
     "microsoft.apimanagement/service/policies": {"format": "rawxml"},
