@@ -135,14 +135,17 @@ def redis(cache: Resource, ctx: Context) -> Verdict:
     cache.note("properties.redisConfiguration.persistence", persisted)
     links = ctx.children(cache, REDIS_LINK)
     zones = cache.get("zones", default=[], expect=list)
+    # From 2025-08-01-preview, zonalAllocationPolicy Automatic spreads the cache over zones with "zones" empty.
+    automatic = cache.get("properties.zonalAllocationPolicy", default="", expect=str).lower() == "automatic"
+    spread = "automatic zonal allocation" if automatic and not zones else f"zones {zones}"
     gaps = []
     if not persisted:
         gaps.append("no RDB or AOF persistence")
     if not links:
         gaps.append("no geo-replica (linkedServers)")
-    if len(zones) < 2:
+    if len(zones) < 2 and not automatic:
         gaps.append("not spread over availability zones")
-    good = f"persistence {'+'.join(persisted).upper()}, geo-replica {links[0].name if links else ''}, zones {zones}"
+    good = f"persistence {'+'.join(persisted).upper()}, geo-replica {links[0].name if links else ''}, {spread}"
     return _gaps_verdict(gaps, good)
 
 

@@ -186,3 +186,12 @@ def test_defender_without_services_does_not_apply_and_a_403_is_not_assessed():
     ]
     finding = only("security.defender-plans", [storage()], collected=collected, failures=denied)
     assert finding.status.value == "not_assessed" and "Microsoft.Security/pricings/read" in finding.evidence["message"]
+
+
+def test_redis_automatic_zonal_allocation_counts_as_zones():
+    # RedisCacheCreateAutomaticZonalAllocationPolicy.json (2025-08-01-preview): zones left empty.
+    cache = redis(zones=())
+    cache["properties"]["zonalAllocationPolicy"] = "Automatic"
+    assert verdicts("dr.redis", [cache, link()]) == {"cache1": "pass"}
+    cache["properties"]["zonalAllocationPolicy"] = "NoZones"
+    assert verdicts("dr.redis", [cache, link()]) == {"cache1": "fail"}
