@@ -86,7 +86,10 @@ def _filter_gaps(policy: Resource) -> list[str]:
                 if base not in BUILT_IN_BLOCKING:
                     gaps.append(f"{category}/{source} not configured")
                 continue
-            if entry.get("enabled") is False or entry.get("blocking") is False:
+            switches = (entry.get("enabled"), entry.get("blocking"))
+            if not all(isinstance(switch, bool) for switch in switches):
+                raise DataError(f"the {category}/{source} filter of {policy.name} has no boolean enabled and blocking")
+            if not all(switches):
                 gaps.append(f"{category}/{source} not blocking")
     return gaps
 

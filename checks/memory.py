@@ -108,11 +108,15 @@ def _cold_rules(policy: Resource) -> list[str]:
     for index, rule in enumerate(rules):
         if not isinstance(rule, dict):
             raise DataError(f"lifecycle rule [{index}] is not an object")
-        if rule.get("enabled") is False:
+        enabled = rule.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise DataError(f"lifecycle rule [{index}] has an enabled flag that is not a boolean")
+        if not enabled:
             continue
-        actions = (rule.get("definition") or {}).get("actions") or {}
+        definition = rule.get("definition")
+        actions = definition.get("actions") if isinstance(definition, dict) else None
         base = actions.get("baseBlob") if isinstance(actions, dict) else None
-        if isinstance(base, dict) and any(base.get(action) for action in COLD_ACTIONS):
+        if isinstance(base, dict) and any(isinstance(base.get(action), dict) for action in COLD_ACTIONS):
             out.append(str(rule.get("name", index)))
     return out
 

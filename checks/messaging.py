@@ -2,18 +2,7 @@
 
 from __future__ import annotations
 
-from auditor.api import (
-    Area,
-    Param,
-    Remediation,
-    Resource,
-    Severity,
-    Verdict,
-    check,
-    failed,
-    not_applicable,
-    passed,
-)
+from auditor.api import Area, Param, Remediation, Resource, Severity, Verdict, check, failed, not_applicable, passed
 from auditor.inventory import Context
 
 BROKERS = ("Microsoft.ServiceBus/namespaces", "Microsoft.EventHub/namespaces", "Microsoft.SignalRService/SignalR")
@@ -128,10 +117,11 @@ def queue_dead_lettering(queue: Resource, ctx: Context) -> Verdict:
 
 def _delivery_problems(subscription: Resource) -> list[str]:
     problems = []
-    if not (
-        subscription.has("properties.deadLetterDestination")
-        or subscription.has("properties.deadLetterWithResourceIdentity")
-    ):
+    destinations = [
+        subscription.get(path, default=None, expect=dict)
+        for path in ("properties.deadLetterDestination", "properties.deadLetterWithResourceIdentity")
+    ]
+    if not any(destinations):
         problems.append("no dead-letter destination")
     # Event Grid retries 30 times over 1,440 minutes when no retryPolicy is given (delivery-and-retry doc).
     attempts = subscription.get("properties.retryPolicy.maxDeliveryAttempts", default=30, expect=int)

@@ -213,3 +213,10 @@ def test_a_path_without_a_token_limit_leaves_the_limited_ones_counted(apim):
     finding = only("ai.capacity-vs-gateway", [*apim, operation_policy, account(), deployment("gpt-4o", capacity=10)])
     assert finding.status.value == "fail"
     assert "50,000" in finding.evidence["message"] and "without a token limit" in finding.evidence["message"]
+
+
+def test_a_filter_switch_of_another_type_is_not_assessed():
+    policy = rai_policy("strict", hate_prompt_blocking=True)
+    policy["properties"]["contentFilters"][0]["blocking"] = "true"
+    items = [account(), deployment("gpt-4o", rai="strict"), policy]
+    assert verdicts("ai.content-filter", items) == {"gpt-4o": "not_assessed"}

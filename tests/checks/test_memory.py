@@ -90,3 +90,10 @@ def test_blob_lifecycle():
     assert verdicts("memory.blob-lifecycle", [storage()]) == {"sto1": "fail"}
     assert verdicts("memory.blob-lifecycle", []) == {"test": "not_applicable"}
     assert verdicts("memory.blob-lifecycle", [storage()], collected=[STORAGE]) == {"sto1": "not_assessed"}
+
+
+def test_a_lifecycle_rule_of_odd_shape_never_passes():
+    odd = policy({"tierToCool": "yes"})
+    assert verdicts("memory.blob-lifecycle", [storage(), odd]) == {"sto1": "fail"}
+    flag = policy({"delete": {"daysAfterModificationGreaterThan": 30}}, enabled="true")
+    assert verdicts("memory.blob-lifecycle", [storage(), flag]) == {"sto1": "not_assessed"}

@@ -117,3 +117,9 @@ def test_call_events_without_dead_letter_or_topic_fail():
 def test_call_events_not_applicable_and_not_collected():
     assert verdicts("messaging.acs-call-events", []) == {"test": "not_applicable"}
     assert verdicts("messaging.acs-call-events", [acs()], collected=[ACS]) == {"acs1": "not_assessed"}
+
+
+def test_a_dead_letter_destination_of_another_type_is_not_assessed():
+    odd = event_subscription(dead_letter=False)
+    odd["properties"]["deadLetterDestination"] = "storage"
+    assert verdicts("messaging.acs-call-events", [acs(), topic(arm_id(ACS, "acs1")), odd]) == {"acs1": "not_assessed"}
