@@ -118,9 +118,14 @@ def evaluate(
     attestations: list[Attestation],
     today: date,
     max_age_days: int = DEFAULT_MAX_AGE_DAYS,
+    findings: Iterable[Mapping[str, Any]] = (),
 ) -> list[dict[str, Any]]:
     """Status per checklist item. check_statuses: check id -> statuses of its findings (waived counts
-    as pass); check_items: check id -> checklist item id."""
+    as pass); check_items: check id -> checklist item id; findings: the report's finding documents,
+    shown as evidence beside the manual items."""
+    by_check: dict[str, list[Mapping[str, Any]]] = {}
+    for finding in findings:
+        by_check.setdefault(finding["checkId"], []).append(finding)
     latest: dict[str, Attestation] = {}
     for attestation in attestations:
         if attestation.item not in latest or attestation.on > latest[attestation.item].on:
@@ -158,8 +163,39 @@ def evaluate(
                 }
                 parts.append("stale" if stale else "attested")
         entry["status"] = _combine(parts)
+        if not item.automated and checks:
+            _add_evidence(entry, checks, check_statuses, by_check)
         out.append(entry)
     return out
+
+
+def _add_evidence(
+    entry: dict[str, Any],
+    checks: list[str],
+    check_statuses: Mapping[str, list[str]],
+    by_check: Mapping[str, list[Mapping[str, Any]]],
+) -> None:
+    """What the snapshot says about a manual item. The item stays manual (a person attests it); an
+    attestation that the evidence contradicts (a failing finding) is flagged with what contradicts it."""
+    status = _worst(s for c in checks for s in check_statuses.get(c, []))
+    problems = [
+        {
+            "checkId": f["checkId"],
+            "resourceName": f.get("resourceName", ""),
+            "status": f["status"],
+            "message": (f.get("evidence") or {}).get("message", ""),
+        }
+        for c in checks
+        for f in by_check.get(c, [])
+        if f["status"] in ("fail", "error", "not_assessed")
+    ]
+    entry["evidence"] = {"status": status, "findings": problems}
+    attestation = entry.get("attestation")
+    failing = [p for p in problems if p["status"] == "fail"]
+    if attestation and failing:
+        shown = "; ".join(f"{p['checkId']} on {p['resourceName']}: {p['message']}" for p in failing[:5])
+        more = f" (and {len(failing) - 5} more)" if len(failing) > 5 else ""
+        attestation["contradicted"] = f"attested, but the snapshot shows {shown}{more}"
 
 
 def _combine(parts: list[str]) -> str:

@@ -61,8 +61,36 @@ def catalogue_markdown(metas: Iterable[CheckMeta]) -> str:
     out += ["## What each check counts", ""]
     for m in metas:
         out += [f"### `{m.id}`", "", m.rationale, ""]
+    out += guide_map_markdown()
     out.append(f"{len(metas)} checks.")
     return "\n".join(out) + "\n"
+
+
+def guide_map_markdown() -> list[str]:
+    """Every actionable line of the production guide and what proves it (auditor/guide_map.py)."""
+    from auditor.guide_map import GUIDE_MAP
+
+    out = [
+        "## The production guide, line by line",
+        "",
+        "Each actionable line of the guide (list items, table rows, the scale YAML), and what golive does with it: "
+        "checks prove it, a person attests a manual checklist item (checks bring evidence beside it), or "
+        "configuration cannot prove it, for the reason given.",
+        "",
+        "| guide line | proven by | note |",
+        "|---|---|---|",
+    ]
+    for entry in GUIDE_MAP:
+        proof = []
+        if entry.item:
+            proof.append(f"manual item: {ITEMS_BY_ID[entry.item].title}")
+        if entry.checks:
+            proof.append("checks: " + ", ".join(f"`{c}`" for c in entry.checks))
+        if not proof:
+            proof.append("not provable from configuration")
+        out.append(f"| {_md_cell(entry.line.removesuffix(' |'))} | {'; '.join(proof)} | {_md_cell(entry.reason)} |")
+    out.append("")
+    return out
 
 
 def check_page(meta: CheckMeta, fmt: str) -> str:

@@ -16,7 +16,9 @@ from auditor.snapshot import COVERAGE_COMPLETE, COVERAGE_TOP_LEVEL, Snapshot
 Raw = dict[str, Any]
 #: Types with a single-segment name that Resource Graph's `resources` table still does not hold:
 #: extension resources and subscription-level billing objects.
-NOT_IN_RESOURCE_GRAPH = frozenset({"microsoft.insights/diagnosticsettings", "microsoft.consumption/budgets"})
+NOT_IN_RESOURCE_GRAPH = frozenset(
+    {"microsoft.insights/diagnosticsettings", "microsoft.consumption/budgets", "microsoft.security/pricings"}
+)
 
 
 class NotCollected(DataError):

@@ -89,7 +89,7 @@ def build(
     for f in finding_docs:
         statuses[f["checkId"]].append("pass" if f["status"] == "waived" else f["status"])
     items = checklist.evaluate(
-        statuses, {c["id"]: c["checklist"] for c in check_docs}, attestations, today, max_age_days
+        statuses, {c["id"]: c["checklist"] for c in check_docs}, attestations, today, max_age_days, finding_docs
     )
     return {
         "reportVersion": REPORT_VERSION,

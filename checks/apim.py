@@ -402,7 +402,8 @@ def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
             raise DataError(f"the backend {name!r} used by API {api_name} is not in the snapshot")
         members = _pool_members(backend, backends)
         for member in members or [backend]:
-            if not member.get("properties.circuitBreaker.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER):
+            rules = member.get(f"{CIRCUIT_BREAKER}.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER)
+            if not rules:
                 unprotected.append(member.name if member is backend else f"{member.name} (in pool {backend.name})")
     problems = [f"API {a} calls its service URL directly" for a in direct]
     problems += [f"backend {b} has no circuit breaker" for b in unprotected]

@@ -14,6 +14,7 @@ from auditor.api import (
     check,
     failed,
     flag,
+    not_applicable,
     passed,
 )
 from auditor.inventory import Context
@@ -184,3 +185,113 @@ def health_probes(app: Resource, ctx: Context) -> Verdict:
     if missing:
         return failed(f"container(s) without probes: {', '.join(missing)}", expected="Liveness and Readiness probes")
     return passed(f"{len(containers)} container(s), each with liveness and readiness probes", expected="both probes")
+
+
+def _rule_triggers(app: Resource) -> list[tuple[str, str, dict]]:
+    """(rule name, trigger kind, metadata) per scale rule: "http" for an http rule or a custom rule of
+    type http (ContainerApps_Get.json spells it that way), else the custom type (cpu, cron, ...)."""
+    out = []
+    for index, rule in enumerate(app.get("properties.template.scale.rules", default=[], expect=list)):
+        if not isinstance(rule, dict):
+            raise DataError(f"scale rule [{index}] is not an object")
+        name = str(rule.get("name", index))
+        for kind in SCALE_RULE_KINDS:
+            trigger = rule.get(kind)
+            if trigger is None:
+                continue
+            if not isinstance(trigger, dict):
+                raise DataError(f"scale rule {name} has a trigger that is not an object")
+            metadata = trigger.get("metadata") or {}
+            if not isinstance(metadata, dict):
+                raise DataError(f"scale rule {name} has metadata that is not an object")
+            kind_name = str(trigger.get("type", "")).lower() if kind == "custom" else kind.lower()
+            out.append((name, kind_name, metadata))
+    return out
+
+
+def _number(metadata: dict, key: str, rule: str, default: float | None = None) -> float:
+    raw = next((v for k, v in metadata.items() if k.lower() == key.lower()), None)
+    if raw is None:
+        if default is None:
+            raise DataError(f"scale rule {rule} has no {key}")
+        return default
+    try:
+        return float(str(raw))
+    except ValueError:
+        raise DataError(f"{key} of scale rule {rule} is {raw!r}, not a number") from None
+
+
+@check(
+    id="aca.scale-thresholds",
+    title="HTTP and CPU scale rules trigger at the guide's thresholds",
+    severity=Severity.MEDIUM,
+    area=Area.SCALABILITY,
+    checklist="load-testing",
+    types=[APP],
+    params={
+        "max_concurrent_requests": Param(50, "Highest concurrentRequests of an HTTP rule (the guide uses 50)."),
+        "max_cpu_percent": Param(70, "Highest utilisation value of a CPU rule (the guide uses 70 %)."),
+    },
+    rationale=(
+        "A rule that waits for 200 concurrent requests or 95 % CPU adds replicas only after calls already queue "
+        "and voice latency has blown the 2.5 s target. The guide scales out at 50 concurrent requests and 70 % "
+        "CPU. An HTTP rule without concurrentRequests uses the platform default of 10."
+    ),
+    remediation=Remediation(
+        text="Lower the HTTP rule's concurrentRequests to 50 or less and the CPU rule's value to 70 or less.",
+        az="az containerapp update --name {name} --resource-group {resourceGroup} --scale-rule-name http-requests "
+        "--scale-rule-type http --scale-rule-http-concurrency 50",
+        bicep="rules: [\n  { name: 'http-requests', http: { metadata: { concurrentRequests: '50' } } }\n"
+        "  { name: 'cpu-utilization', custom: { type: 'cpu', metadata: { type: 'Utilization', value: '70' } } }\n]",
+    ),
+    refs=["https://learn.microsoft.com/azure/container-apps/scale-app#http"],
+)
+def scale_thresholds(app: Resource, ctx: Context) -> Verdict:
+    http_max, cpu_max = ctx.params["max_concurrent_requests"], ctx.params["max_cpu_percent"]
+    seen, too_high = [], []
+    for name, kind, metadata in _rule_triggers(app):
+        if kind == "http":
+            # https://learn.microsoft.com/azure/container-apps/scale-app#http: concurrentRequests defaults to 10.
+            value, limit, unit = _number(metadata, "concurrentRequests", name, default=10), http_max, "requests"
+        elif kind == "cpu":
+            value, limit, unit = _number(metadata, "value", name), cpu_max, "%"
+        else:
+            continue
+        seen.append(f"{name} {kind} {value:g} {unit}")
+        if value > limit:
+            too_high.append(f"{name} triggers at {value:g} {unit}, above {limit}")
+    app.note("scaleThresholds", seen)
+    expected = f"HTTP <= {http_max} concurrent requests, CPU <= {cpu_max} %"
+    if not seen:
+        return not_applicable("no HTTP or CPU scale rule (aca.scale-rules judges that)")
+    if too_high:
+        return failed("; ".join(too_high), expected=expected)
+    return passed(f"thresholds: {', '.join(seen)}", expected=expected)
+
+
+@check(
+    id="cost.off-peak-schedule",
+    title="Container apps follow a schedule for off-peak scale-down (advisory)",
+    severity=Severity.LOW,
+    area=Area.COST,
+    checklist="cost-optimization",
+    types=[APP],
+    rationale=(
+        "The guide's cost section scales down during off-peak hours. A cron scale rule raises the replica count "
+        "for business hours only, so the app falls back to its minimum at night and at weekends."
+    ),
+    remediation=Remediation(
+        text="Add a cron scale rule for the peak hours; the app returns to minReplicas outside them.",
+        az="az containerapp update --name {name} --resource-group {resourceGroup} --scale-rule-name peak-hours "
+        "--scale-rule-type cron --scale-rule-metadata timezone=Europe/London 'start=0 8 * * 1-5' "
+        "'end=0 20 * * 1-5' desiredReplicas=6",
+        bicep="{ name: 'peak-hours', custom: { type: 'cron', metadata: { timezone: 'Europe/London', "
+        "start: '0 8 * * 1-5', end: '0 20 * * 1-5', desiredReplicas: '6' } } }",
+    ),
+    refs=["https://keda.sh/docs/latest/scalers/cron/"],
+)
+def off_peak_schedule(app: Resource, ctx: Context) -> Verdict:
+    crons = [name for name, kind, _ in _rule_triggers(app) if kind == "cron"]
+    if crons:
+        return passed(f"scheduled scale rule: {', '.join(crons)}", expected="a cron scale rule")
+    return failed("no cron scale rule: replicas do not follow peak and off-peak hours", expected="a cron scale rule")

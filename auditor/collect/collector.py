@@ -19,7 +19,14 @@ from urllib.parse import urlencode
 from auditor.collect import auth
 from auditor.collect.arm import Reader, ReadError
 from auditor.collect.permissions import permission
-from auditor.collect.plan import DIAGNOSTIC_SETTINGS, EXTRA_API_VERSIONS, SITE_CONFIG, Plan, api_version
+from auditor.collect.plan import (
+    DIAGNOSTIC_SETTINGS,
+    EXTRA_API_VERSIONS,
+    SINGLETON_CHILDREN,
+    SITE_CONFIG,
+    Plan,
+    api_version,
+)
 from auditor.model import InputError
 from auditor.redaction import redact_resource
 from auditor.secrets import redact_settings
@@ -139,6 +146,8 @@ class Collector:
     def _execute(self, read: _Read) -> list[dict[str, Any]]:
         if read.rtype == SITE_CONFIG and read.path.endswith("/list"):
             return [self._app_settings(read)]
+        if read.rtype.lower() in SINGLETON_CHILDREN:
+            return self._singleton(read)
         try:
             # Secrets are replaced here, in the worker, before anything is kept (auditor.redaction).
             salt = read.subscription.lower()
@@ -147,6 +156,21 @@ class Collector:
             if exc.code in EMPTY_CODES:  # the provider is not registered: there is none of the type
                 return []
             raise
+
+    def _singleton(self, read: _Read) -> list[dict[str, Any]]:
+        """A child ARM serves by name only (a storage account's managementPolicies/default)."""
+        name = SINGLETON_CHILDREN[read.rtype.lower()]
+        url = f"{read.path}/{name}?{urlencode({'api-version': api_version(read.rtype)})}"
+        try:
+            body = self.reader.request("GET", url, read.rtype)
+        except ReadError as exc:
+            if exc.status == 404:  # none configured
+                return []
+            raise
+        if not isinstance(body, dict) or not isinstance(body.get("id"), str):
+            raise ReadError("MalformedResponse", f"the {read.rtype} answer has no 'id'")
+        body.setdefault("type", read.rtype)
+        return [body]
 
     def _app_settings(self, read: _Read) -> dict[str, Any]:
         """The one list action golive makes, only with --inspect-app-settings. Values are

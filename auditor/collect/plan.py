@@ -32,6 +32,8 @@ API_VERSIONS = {
     # Shared dashboards: the long-standing version every cloud serves.
     "microsoft.portal": "2020-09-01-preview",
     "microsoft.dashboard": "2023-09-01",
+    "microsoft.security": "2024-01-01",
+    "microsoft.eventgrid": "2025-02-15",
 }
 TYPE_API_VERSIONS = {
     "microsoft.cache/redisenterprise": "2025-04-01",
@@ -88,7 +90,10 @@ FALLBACK_CLIENT = "azure.mgmt.resource.resources:ResourceManagementClient"
 DIAGNOSTIC_SETTINGS = "Microsoft.Insights/diagnosticSettings"
 SITE_CONFIG = "Microsoft.Web/sites/config"
 #: Types listed once per subscription, not per resource group.
-SUBSCRIPTION_LEVEL = {"microsoft.consumption/budgets"}
+SUBSCRIPTION_LEVEL = {"microsoft.consumption/budgets", "microsoft.security/pricings"}
+#: Child types ARM serves only as one named resource, not as a list: read with a GET of that name;
+#: a 404 means there is none.
+SINGLETON_CHILDREN = {"microsoft.storage/storageaccounts/managementpolicies": "default"}
 #: Query parameters some collections need (APIM policies as raw XML, not escaped).
 EXTRA_QUERY = {
     "microsoft.apimanagement/service/policies": {"format": "rawxml"},

@@ -93,6 +93,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         if len(fix_first) > FIX_FIRST_SHOWN:
             lines.append(f"\n{len(fix_first) - FIX_FIRST_SHOWN} more failing checks in the HTML and JSON reports.")
         lines.append("")
+    lines += _checklist_evidence(report)
     lines += [
         "### Readiness by area",
         "",
@@ -130,3 +131,22 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         text = text.encode()[:budget].decode("utf-8", "ignore")
         text = text[: text.rfind("\n") + 1] + note
     return text.encode("utf-8")
+
+
+def _checklist_evidence(report: dict[str, Any]) -> list[str]:
+    """What the snapshot says beside each manual checklist item, and the attestations it contradicts."""
+    items = [i for i in report.get("checklist", []) if i.get("evidence")]
+    if not items:
+        return []
+    lines = ["### Evidence beside the manual checklist items", ""]
+    for item in items:
+        evidence = item["evidence"]
+        lines.append(f"- {md_escape(item['title'])}: {item['status']}; snapshot evidence {evidence['status']}")
+        contradicted = (item.get("attestation") or {}).get("contradicted")
+        if contradicted:
+            lines.append(f"  - ⚠️ attestation contradicted: {md_escape(contradicted)}")
+        for finding in evidence["findings"][:10]:
+            lines.append(
+                f"  - `{finding['checkId']}` {md_escape(finding['resourceName'])}: {md_escape(finding['message'])}"
+            )
+    return [*lines, ""]
