@@ -1,0 +1,262 @@
+"""Exposure: judged on the reachability graph (auditor.exposure) instead of one resource at a time.
+
+A workload passes only when every way in from the internet crosses a WAF in Prevention mode; a
+data or AI service fails when the internet reaches it without one. The graph is built once per
+audit and shared by these checks.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from auditor.checks._waf import FD_READS
+from auditor.checks.ingress import _has_ingress, _network, _within
+from auditor.checks.network import SERVICES
+
+from auditor.api import (
+    Area,
+    DataError,
+    Param,
+    Remediation,
+    Resource,
+    Severity,
+    Verdict,
+    check,
+    failed,
+    not_applicable,
+    not_assessed,
+    passed,
+)
+from auditor.exposure import (
+    APIM,
+    APIM_API,
+    APIM_BACKEND,
+    APP,
+    ENVIRONMENT,
+    FD_ORIGIN,
+    FD_ORIGIN_GROUP,
+    FD_ROUTE,
+    FRONT_DOOR,
+    GATEWAY,
+    GATEWAY_WAF_POLICY,
+    PRIVATE_ENDPOINT,
+    PUBLIC_IP,
+    SITE,
+    graph_of,
+)
+from auditor.inventory import Context
+
+VNET = "Microsoft.Network/virtualNetworks"
+DATA_TYPES = [s.rtype for s in SERVICES if s.key not in ("apim", "appservice")]
+#: Everything the graph reads: each way in, and each service's own public endpoint.
+GRAPH_READS = list(
+    dict.fromkeys(
+        [GATEWAY, GATEWAY_WAF_POLICY, PUBLIC_IP, FRONT_DOOR, *FD_READS, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN]
+        + [APIM, APIM_API, APIM_BACKEND, APP, ENVIRONMENT, SITE, PRIVATE_ENDPOINT, *DATA_TYPES]
+        + [s.rule_set for s in SERVICES if s.rule_set]
+    )
+)
+ALLOWED_RANGES = Param(
+    [],
+    "CIDR ranges, besides private ranges and the Application Gateways' public addresses, that a container "
+    "app's external ingress may admit (as aca.ingress-not-public).",
+)
+EXPOSURE_DOC = "https://learn.microsoft.com/azure/architecture/example-scenario/gateway/firewall-application-gateway"
+
+
+def _path_text(hops: list[str]) -> str:
+    return "Internet → " + " → ".join(h.split(" → ", 1)[1].split(" (", 1)[0] for h in hops) if hops else "Internet"
+
+
+def _reach(res: Resource, ctx: Context) -> tuple[str, list[str], str]:
+    graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
+    reach = graph.reach(res.id)
+    hops = graph.describe(reach.path) if reach.path else []
+    if hops:
+        res.note("path", hops)
+    return reach.cls, hops, reach.reason
+
+
+@check(
+    id="network.waf-fronts-http",
+    title="Internet-facing HTTP workloads are reached only through a WAF in Prevention mode",
+    severity=Severity.CRITICAL,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=[APP, SITE, APIM],
+    reads=GRAPH_READS,
+    params={"allowed_ranges": ALLOWED_RANGES},
+    rationale=(
+        "The guide makes Application Gateway with WAF the ingress point for all HTTP and WebSocket traffic. "
+        "A WAF somewhere in the subscription protects nothing that the internet can reach around it: every "
+        "way in to each workload (public ingress, a gateway's backend pool, a Front Door origin) must cross "
+        "a WAF in Prevention mode."
+    ),
+    remediation=Remediation(
+        text="Route the workload's public hostname through Application Gateway WAF_v2 (or Front Door Premium) in "
+        "Prevention mode, and close its own public endpoint (internal environment, access restrictions, "
+        "publicNetworkAccess Disabled).",
+        az="az containerapp ingress access-restriction set --name {name} --resource-group {resourceGroup} "
+        "--rule-name allow-appgw --ip-address <gateway-subnet> --action Allow",
+        bicep="resource agw 'Microsoft.Network/applicationGateways@2024-05-01' = {\n  properties: {\n"
+        "    sku: { name: 'WAF_v2', tier: 'WAF_v2' }\n    firewallPolicy: { id: wafPolicy.id }\n  }\n}",
+    ),
+    refs=[
+        "https://learn.microsoft.com/azure/application-gateway/overview",
+        "https://learn.microsoft.com/azure/web-application-firewall/ag/ag-overview",
+        "https://learn.microsoft.com/azure/frontdoor/web-application-firewall",
+    ],
+)
+def waf_fronts_http(res: Resource, ctx: Context) -> Verdict:
+    cls, hops, reason = _reach(res, ctx)
+    if cls == "private":
+        return not_applicable("not reachable from the internet")
+    return _judged(cls, hops, reason, "every path from the internet crosses a WAF in Prevention mode")
+
+
+def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
+    """The verdict for a node that the internet may reach: fail unless every way in crosses a WAF
+    that blocks; not assessed while a hop is unknown."""
+    path = _path_text(hops)
+    if cls == "not_assessed":
+        return not_assessed(f"the ways in from the internet cannot all be resolved: {reason}")
+    if cls == "around":
+        return failed(f"reachable from the internet with no WAF on the path: {path}", expected=expected)
+    if cls == "weak":
+        return failed(
+            f"reachable from the internet only through a WAF that does not block (Detection mode or rules "
+            f"switched off): {path}",
+            expected=expected,
+        )
+    if cls == "waf":
+        return passed(f"every path from the internet crosses a WAF in Prevention mode: {path}", expected=expected)
+    return passed("no path from the internet reaches it (private only)", expected=expected)
+
+
+@check(
+    id="exposure.path-around-waf",
+    title="No data or AI service is reachable from the internet without a WAF on the path",
+    severity=Severity.CRITICAL,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=DATA_TYPES,
+    reads=GRAPH_READS,
+    params={"allowed_ranges": ALLOWED_RANGES},
+    rationale=(
+        "The guide keeps Redis, Cosmos DB, Azure OpenAI, Speech and Key Vault behind private endpoints, reached "
+        "only by the apps behind the gateway. A path from the internet that crosses no WAF in Prevention mode "
+        "(the service's own public endpoint, a public app that names it, an external API Management gateway "
+        "in front of it) lets an attacker reach the data with nothing to stop an injection or a flood."
+    ),
+    remediation=Remediation(
+        text="Close the hop that is reachable from the internet: disable the service's public network access "
+        "and use a private endpoint, put the app or API Management gateway that calls it behind the WAF, or "
+        "switch the WAF on the path to Prevention mode.",
+        az="az resource update --ids {id} --set properties.publicNetworkAccess=Disabled",
+        bicep="properties: {\n  publicNetworkAccess: 'Disabled'\n}",
+    ),
+    refs=[EXPOSURE_DOC, "https://learn.microsoft.com/azure/private-link/private-endpoint-overview"],
+)
+def path_around_waf(res: Resource, ctx: Context) -> Verdict:
+    cls, hops, reason = _reach(res, ctx)
+    return _judged(cls, hops, reason, "no internet path, or every internet path through a WAF in Prevention mode")
+
+
+def _gateway_subnets(ctx: Context) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """The address prefixes of the subnets the subscription's Application Gateways live in."""
+    out = []
+    for gateway in ctx.resources(GATEWAY):
+        for config in gateway.get("properties.gatewayIPConfigurations", default=[], expect=list):
+            props = config.get("properties") if isinstance(config, dict) else None
+            subnet_id = ((props or {}).get("subnet") or {}).get("id") if isinstance(props, dict) else None
+            if not isinstance(subnet_id, str):
+                raise DataError(f"{gateway.name}: a gatewayIPConfiguration names no subnet")
+            out += [(gateway.name, _network(p)) for p in _subnet_prefixes(subnet_id, ctx)]
+    return out
+
+
+def _subnet_prefixes(subnet_id: str, ctx: Context) -> list[str]:
+    vnet_id = subnet_id.rsplit("/subnets/", 1)[0]
+    vnet = ctx.get(vnet_id)
+    if vnet is None:
+        raise DataError(f"the gateway's virtual network {vnet_id} is not in the snapshot")
+    for subnet in vnet.get("properties.subnets", default=[], expect=list):
+        if isinstance(subnet, dict) and str(subnet.get("id", "")).lower().rstrip("/") == subnet_id.lower().rstrip("/"):
+            props = subnet.get("properties") or {}
+            prefixes = ([props["addressPrefix"]] if isinstance(props.get("addressPrefix"), str) else []) + [
+                p for p in props.get("addressPrefixes") or [] if isinstance(p, str)
+            ]
+            if prefixes:
+                return prefixes
+    raise DataError(f"the address prefix of the gateway subnet {subnet_id.rsplit('/', 1)[-1]} is not in the snapshot")
+
+
+@check(
+    id="exposure.vnet-ingress-around-gateway",
+    title="Container apps with external ingress in an internal environment admit only the gateway's subnet",
+    severity=Severity.MEDIUM,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=[APP],
+    reads=[ENVIRONMENT, GATEWAY, VNET],
+    rationale=(
+        "External ingress in an internal environment is not on the internet, but every address in the VNet and "
+        "its peered networks (and on-premises over VPN or ExpressRoute) reaches the app directly, around the "
+        "gateway's WAF and TLS policy. An IP allow-list limited to the Application Gateway's subnet closes it."
+    ),
+    remediation=Remediation(
+        text="Allow only the Application Gateway subnet in the app's ingress IP restrictions, or make the "
+        "ingress internal if only apps in the environment call it.",
+        az="az containerapp ingress access-restriction set --name {name} --resource-group {resourceGroup} "
+        "--rule-name allow-appgw --ip-address <gateway-subnet-prefix> --action Allow",
+        bicep="ingress: {\n  external: true\n  ipSecurityRestrictions: [\n    { name: 'allow-appgw', "
+        "ipAddressRange: appGwSubnetPrefix, action: 'Allow' }\n  ]\n}",
+    ),
+    refs=[
+        "https://learn.microsoft.com/azure/container-apps/networking",
+        "https://learn.microsoft.com/azure/container-apps/ip-restrictions",
+    ],
+)
+def vnet_ingress_around_gateway(app: Resource, ctx: Context) -> Verdict:
+    if not _has_ingress(app):
+        return not_applicable("the app has no ingress")
+    if not app.get("properties.configuration.ingress.external", default=False, expect=bool):
+        return not_applicable("ingress is internal to the environment")
+    env_id = app.get("properties.managedEnvironmentId", default="", expect=str) or app.get(
+        "properties.environmentId", default="", expect=str
+    )
+    env = ctx.get(env_id) if env_id else None
+    if env is None:
+        raise DataError("the app's environment is not in the snapshot, so its load balancer cannot be judged")
+    if not env.get("properties.vnetConfiguration.internal", default=False, expect=bool):
+        return not_applicable("a public environment: aca.ingress-not-public judges its internet exposure")
+    rules = app.get("properties.configuration.ingress.ipSecurityRestrictions", default=[], expect=list)
+    expected = "an IP allow-list limited to the Application Gateway subnet"
+    if not rules:
+        return failed(
+            "external ingress in an internal environment with no IP allow-list: the whole VNet and its peers reach "
+            "the app around the gateway",
+            expected=expected,
+        )
+    subnets = _gateway_subnets(ctx)
+    accepted, rejected = [], []
+    for rule in rules:
+        action = rule.get("action") if isinstance(rule, dict) else None
+        text = rule.get("ipAddressRange") if isinstance(rule, dict) else None
+        if not isinstance(action, str) or not isinstance(text, str):
+            raise DataError("an ipSecurityRestrictions entry lacks an action or ipAddressRange string")
+        network = _network(text)
+        gateway = next((name for name, prefix in subnets if _within(network, prefix)), None)
+        if action.lower() == "allow" and gateway:
+            accepted.append(f"{text} (subnet of {gateway})")
+        else:
+            rejected.append(f"{action} {text}")
+    app.note("ipSecurityRestrictions.accepted", accepted)
+    app.note("ipSecurityRestrictions.rejected", rejected)
+    if rejected:
+        return failed(
+            f"the allow-list admits more than the gateway subnet: {', '.join(rejected)}; those callers reach the app "
+            "around the gateway",
+            expected=expected,
+        )
+    return passed(f"external ingress admits only {', '.join(accepted)}", expected=expected)
