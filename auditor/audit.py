@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from auditor import baseline, checklist, engine, registry, result, waivers
+from auditor import baseline, checklist, engine, exposure, registry, result, waivers
 from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
 from auditor.model import Area, Check, InputError, Severity
@@ -128,7 +128,7 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
 
     finished = datetime.now(timezone.utc)
     snap = request.snapshot
-    return result.build(
+    report = result.build(
         findings=findings,
         checks=checks,
         severities=chosen.severities,
@@ -153,3 +153,6 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         problems=chosen.problems,
         adjust=adjust,
     )
+    ranges = chosen.params.get("network.waf-fronts-http", {}).get("allowed_ranges", [])
+    report["exposure"] = exposure.graph_of(inventory, ranges).to_document()
+    return report

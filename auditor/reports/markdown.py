@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from auditor.reports.exposure_text import markdown_paths
 from auditor.reports.text import md_escape
 
 LIMIT = 64_000
@@ -43,6 +44,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
             check = titles[check_id]
             lines.append(f"| {check['severity']} | `{check_id}` {md_escape(check['title'])} | {failing[check_id]} |")
         lines.append("")
+    lines += markdown_paths(report)
     unassessed = [f for f in report["findings"] if f["status"] in ("not_assessed", "error")]
     if unassessed:
         lines += ["### Not assessed", ""]
