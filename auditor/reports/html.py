@@ -88,9 +88,11 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(report: dict[str, Any], **_: Any) -> bytes:
-    from jinja2 import Environment
+    from jinja2 import Environment, FunctionLoader
 
-    env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    from auditor.reports.exposure_svg import render_svg
+
+    env = Environment(loader=FunctionLoader(_asset), autoescape=True, trim_blocks=True, lstrip_blocks=True)
     env.tests["safe_url"] = is_safe_url
     template = env.from_string(_asset("report.html.j2"))
     css, js = _asset("report.css"), _asset("report.js")
@@ -105,6 +107,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         csp=csp,
         css=Markup(css),
         js=Markup(js),
+        exposure_svg=Markup(render_svg(report)),  # built from escaped text only
         **_view(report),
     )
     return html.encode("utf-8")
