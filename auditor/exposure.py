@@ -202,11 +202,22 @@ class Graph:
                 reasons.append(node.waf_reason)
         return "; ".join(dict.fromkeys(r for r in reasons if r)) or "a hop could not be resolved"
 
-    def paths(self) -> list[Path]:
-        """One example path per way in (class, every hop known) to every node but the Internet."""
+    def cls(self, key: str) -> str:
+        """reach(key).cls without building the example path."""
+        found = self._propagate().get(key.lower(), {})
+        if ("around", True) in found or ("weak", True) in found:
+            return "around" if ("around", True) in found else "weak"
+        if self.gaps or any(not known for _, known in found):
+            return "not_assessed"
+        return "waf" if found else "private"
+
+    def paths(self, tiers: Iterable[str] = TIERS[1:]) -> list[Path]:
+        """One example path per way in (class, every hop known) to every node of `tiers`."""
         out = []
+        wanted = set(tiers)
         for key, found in self._propagate().items():
-            if key == INTERNET:
+            node = self.nodes[key]
+            if key == INTERNET or node.tier not in wanted or node.type == "name":
                 continue
             for (cls, known), edges in found.items():
                 reason = "" if known else self._unknown_reason(edges)
@@ -227,10 +238,9 @@ class Graph:
         """Nodes, edges and paths for the JSON report."""
         nodes = []
         for node in self.nodes.values():
-            reach = self.reach(node.key) if node.key != INTERNET else Reach("around", None)
             doc: dict[str, Any] = {"id": node.id, "name": node.name, "type": node.type, "tier": node.tier}
             if node.key != INTERNET:
-                doc["class"] = reach.cls
+                doc["class"] = self.cls(node.key)
             if node.waf is not None:
                 doc["waf"] = node.waf
             if node.notes:
@@ -246,11 +256,9 @@ class Graph:
                 "target": self.nodes[p.target].id,
                 "class": p.cls,
                 "hops": [self.nodes[INTERNET].id] + [self.nodes[e.target].id for e in p.edges],
-                "how": [e.how for e in p.edges],
             }
             | ({"reason": p.reason} if p.reason else {})
-            for p in self.paths()
-            if self.nodes[p.target].tier in ("data", "compute", "gateway")
+            for p in self.paths(("gateway", "compute", "data"))
         ]
         return {"nodes": nodes, "edges": edges, "paths": paths, "gaps": list(self.gaps)}
 
@@ -477,8 +485,7 @@ def _public_edge(graph: Graph, res: Resource, judge: Any, how: str = "public end
         graph.add_edge(Edge(INTERNET, res.id.lower(), how, known=False, reason=f"{res.name}: {exc}"))
         return
     if verdict.status is Status.FAIL:
-        # The edge says how; the service's own check (named in the note) says why, once.
-        graph.nodes[res.id.lower()].notes.append(verdict.message)
+        # The edge says how; the service's own public-access check says why, in its finding.
         graph.add_edge(Edge(INTERNET, res.id.lower(), how))
 
 
@@ -497,8 +504,26 @@ def _resolve(graph: Graph, index: _Index, source: Resource, name: str, how: str)
             )
         )
         return
-    for target in targets:
-        graph.add_edge(Edge(source.id.lower(), target, how))
+    _link(graph, source.id.lower(), name, targets, how)
+
+
+def _link(graph: Graph, source: str, name: str, targets: list[str], how: str) -> None:
+    """Edges from source to what a name resolves to. A name that several resources answer to (an
+    environment's address, or copies of one service) goes through one node for the name, so that
+    many callers of many copies cost callers + copies edges, not their product."""
+    targets = [t for t in targets if t != source]
+    if len(targets) == 1:
+        graph.add_edge(Edge(source, targets[0], how))
+        return
+    if not targets:
+        return
+    hub_key = f"name:{_normal_host(name)}"
+    if hub_key not in graph.nodes:
+        tier = graph.nodes[targets[0]].tier
+        graph.add_node(Node(hub_key, _normal_host(name), "name", tier))
+        for target in targets:
+            graph.add_edge(Edge(hub_key, target, f"{_normal_host(name)} is answered by {graph.nodes[target].name}"))
+    graph.add_edge(Edge(source, hub_key, how))
 
 
 # -- Application Gateway --------------------------------------------------------------------------
@@ -685,11 +710,11 @@ def _setting_edges(graph: Graph, index: _Index, source: Resource, settings: list
     seen = set()
     for name, value in settings:
         for host in hosts_in(value):
-            for target in index.find(host):
-                if (target, host) in seen or target == source.id.lower():
-                    continue
-                seen.add((target, host))
-                notes = graph.nodes[target].notes
-                over = next((n for n in notes if n.startswith("private endpoint")), "")
-                how = f"setting {name} names {host}" + (f", over {over}" if over else "")
-                graph.add_edge(Edge(source.id.lower(), target, how))
+            targets = index.find(host)
+            if not targets or host in seen:
+                continue
+            seen.add(host)
+            notes = graph.nodes[targets[0]].notes if len(targets) == 1 else []
+            over = next((n for n in notes if n.startswith("private endpoint")), "")
+            how = f"setting {name} names {host}" + (f", over {over}" if over else "")
+            _link(graph, source.id.lower(), host, targets, how)

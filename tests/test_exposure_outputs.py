@@ -98,3 +98,14 @@ def test_exposure_command_on_a_bad_file_is_one_line_and_exit_2(tmp_path):
     run = golive("exposure", str(bad))
     assert run.code == 2 and run.out == ""
     assert len(run.err.strip().splitlines()) == 1 and "bad.json" in run.err
+
+
+@pytest.mark.parametrize("name", ["demo", "hardened", "hostile"])
+def test_the_report_classes_agree_with_the_checks_judgement(name):
+    """The JSON section uses a shortcut for each node's class; it must say what reach() says."""
+    from auditor.exposure import build
+    from auditor.inventory import Inventory
+
+    graph = build(Inventory(snapshot.load(FIXTURES / f"{name}.json")))
+    keys = [k for k in graph.nodes if k != "internet"]
+    assert keys and all(graph.cls(k) == graph.reach(k).cls for k in keys)

@@ -170,6 +170,10 @@ def render_svg(report: dict[str, Any]) -> str:
     rows = max((len(c) for c in columns.values()), default=1)
     height = TOP + rows * ROW + 16
     links = _finding_links(report)
+    for edge in document["edges"]:  # a name that several resources answer links to the first one's findings
+        source, target = edge["source"].lower(), edge["target"].lower()
+        if source.startswith("name:") and source not in links and target in links:
+            links[source] = links[target]
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="exposure-map" viewBox="0 0 {WIDTH} {height}" width="100%" '
         f'preserveAspectRatio="xMidYMin meet" role="img" aria-labelledby="exposure-map-title" '

@@ -19,6 +19,15 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         pieces.append(f"{',' if index else ''}\n  {compact(key)}: ")
         if isinstance(value, list) and value:
             pieces += ["[\n    ", ",\n    ".join(map(compact, value)), "\n  ]"]
+        elif isinstance(value, dict) and any(isinstance(v, list) and v for v in value.values()):
+            # A section of lists (the exposure map's nodes, edges, paths): one element a line, too.
+            inner = [
+                f"\n    {compact(k)}: "
+                + ("[\n      " + ",\n      ".join(map(compact, v)) + "\n    ]" if isinstance(v, list) and v else "")
+                + ("" if isinstance(v, list) and v else compact(v))
+                for k, v in value.items()
+            ]
+            pieces += ["{", ",".join(inner), "\n  }"]
         else:
             pieces.append(pretty(value).replace("\n", "\n  "))
     pieces.append("\n}\n")
