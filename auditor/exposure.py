@@ -311,8 +311,8 @@ class _Index:
 # -- building ----------------------------------------------------------------------------------
 def graph_of(inventory: Inventory, allowed_ranges: Iterable[str] = ()) -> Graph:
     """The graph for an inventory, built once and kept with the inventory (checks call this per resource)."""
-    key = ("exposure", tuple(allowed_ranges))
-    return inventory.derived(key, lambda: build(inventory, list(allowed_ranges)))
+    ranges = [allowed_ranges] if isinstance(allowed_ranges, str) else list(allowed_ranges)
+    return inventory.derived(("exposure", tuple(ranges)), lambda: build(inventory, ranges))
 
 
 def build(inventory: Inventory, allowed_ranges: list[str] | None = None) -> Graph:
@@ -424,6 +424,9 @@ def _index_app(index: _Index, res: _Res, ctx: Context, graph: Graph) -> None:
         text = res.lookup_or_none(path)
         if isinstance(text, str):
             index.add(text, res.id.lower())
+    for domain in res.lookup_or_none("properties.configuration.ingress.customDomains") or []:
+        if isinstance(domain, dict) and isinstance(domain.get("name"), str):
+            index.add(domain["name"], res.id.lower())
     env_id = res.lookup_or_none("properties.managedEnvironmentId") or res.lookup_or_none("properties.environmentId")
     env = ctx.inventory.by_id(env_id) if isinstance(env_id, str) else None
     if env is None:

@@ -650,3 +650,67 @@ def test_odd_shaped_environment_is_an_unknown_edge_not_a_private_one():
 
 def test_no_http_workload_is_not_applicable():
     assert verdicts("network.waf-fronts-http", []) == {"test": "not_applicable"}
+
+
+# --- names that several resources answer, and other ways a name resolves ------------------------------
+def test_gateway_naming_the_environment_address_reaches_each_external_app_through_one_name_node():
+    apps = [container_app(f"ca-{n}", restrictions=GATEWAY_ONLY) for n in range(3)]
+    world = [
+        gateway(("pool-env", {"ipAddress": "10.20.2.250"})),
+        waf_policy(),
+        public_ip(),
+        vnet(),
+        environment(),
+        *apps,
+    ]
+    graph = graph_of(world)
+    assert {graph.reach(a["id"]).cls for a in apps} == {"waf"}
+    reach = graph.reach(apps[0]["id"])
+    assert [graph.nodes[e.target].name for e in reach.path.edges] == ["agw-voice", "10.20.2.250", "ca-0"]
+    # One edge from the gateway to the name, one from the name to each app: not gateway x apps.
+    assert len([e for e in graph.edges if e.source == "name:10.20.2.250"]) == 3
+    assert "name:10.20.2.250" not in {p.target for p in graph.paths()}
+
+
+def test_many_callers_of_many_copies_cost_callers_plus_copies_edges():
+    copies = []
+    for n in range(30):
+        copy_ = redis("Disabled")
+        copy_["name"] = f"redis-{n}"
+        copy_["id"] = arm_id("Microsoft.Cache/Redis", f"redis-{n}")
+        copies.append(copy_)
+    callers = [
+        container_app(f"ca-{n}", env="cae-public", env_vars=[("REDIS_HOST", "redis-voice.redis.cache.windows.net")])
+        for n in range(30)
+    ]
+    graph = graph_of([environment("cae-public", internal=False), *callers, *copies])
+    assert len(graph.edges) < 30 + 30 + 30 + 1
+    assert {graph.reach(c["id"]).cls for c in copies} == {"around"}
+
+
+def test_a_gateway_reaches_an_app_by_its_custom_domain():
+    app = container_app("ca-voice", restrictions=GATEWAY_ONLY)
+    app["properties"]["configuration"]["ingress"]["customDomains"] = [
+        {"name": "api.contoso.com", "bindingType": "SniEnabled"}
+    ]
+    world = [
+        gateway(("pool-custom", {"fqdn": "api.contoso.com"})),
+        waf_policy(),
+        public_ip(),
+        vnet(),
+        environment(),
+        app,
+    ]
+    assert graph_of(world).reach(app["id"]).cls == "waf"
+
+
+def test_allowed_ranges_given_as_one_string_are_one_range():
+    app = container_app(
+        "ca-office",
+        env="cae-public",
+        restrictions=[{"name": "office", "ipAddressRange": "203.0.113.0/24", "action": "Allow"}],
+    )
+    world = [environment("cae-public", internal=False), app]
+    assert verdicts("network.waf-fronts-http", world) == {"ca-office": "fail"}
+    params = {"allowed_ranges": "203.0.113.0/24"}
+    assert verdicts("network.waf-fronts-http", world, params=params) == {"ca-office": "not_applicable"}
