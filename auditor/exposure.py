@@ -38,6 +38,7 @@ TIERS = ("internet", "edge", "gateway", "compute", "data")
 GATEWAY = "Microsoft.Network/applicationGateways"
 GATEWAY_WAF_POLICY = "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies"
 PUBLIC_IP = "Microsoft.Network/publicIPAddresses"
+LOAD_BALANCER = "Microsoft.Network/loadBalancers"
 FRONT_DOOR = "Microsoft.Cdn/profiles"
 FD_ROUTE = "Microsoft.Cdn/profiles/afdEndpoints/routes"
 FD_ORIGIN_GROUP = "Microsoft.Cdn/profiles/originGroups"
@@ -51,8 +52,9 @@ SITE = "Microsoft.Web/sites"
 PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
 
 #: Types whose resources make ways in: when one was not collected, an unseen gateway may front anything.
-ENTRY_TYPES = (GATEWAY, FRONT_DOOR, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN, APIM, APIM_API, APIM_BACKEND, APP, SITE)
-HTTP_WORKLOAD_TYPES = (APP, SITE, APIM)
+ENTRY_TYPES = (
+    GATEWAY, LOAD_BALANCER, FRONT_DOOR, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN, APIM, APIM_API, APIM_BACKEND, APP, SITE
+)
 
 #: Where each data service publishes the host names its clients use.
 HOST_PATHS: dict[str, tuple[str, ...]] = {
@@ -334,6 +336,8 @@ def build(inventory: Inventory, allowed_ranges: list[str] | None = None) -> Grap
             builders.append((ctx, _add(graph, raw, "edge"), "gateway"))
         for raw in _of(inventory, sub, FRONT_DOOR):
             builders.append((ctx, _add(graph, raw, "edge"), "frontdoor"))
+        for raw in _of(inventory, sub, LOAD_BALANCER):
+            builders.append((ctx, _add(graph, raw, "edge"), "loadbalancer"))
         for raw in _of(inventory, sub, APIM):
             res = _add(graph, raw, "gateway")
             _index_apim(index, res, graph)
@@ -362,6 +366,8 @@ def build(inventory: Inventory, allowed_ranges: list[str] | None = None) -> Grap
             _gateway_edges(graph, index, res, ctx)
         elif kind == "frontdoor":
             _front_door_edges(graph, index, res, ctx)
+        elif kind == "loadbalancer":
+            _load_balancer_edges(graph, index, res, ctx)
         elif kind == "apim":
             _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("apim"), c))
             _apim_edges(graph, index, res, ctx)
@@ -580,14 +586,9 @@ def _gateway_edges(graph: Graph, index: _Index, gateway: Resource, ctx: Context)
         # What the gateway forwards to is unknown, so nothing can be proved unreachable through it.
         graph.gaps.append(f"the routing of {gateway.name} cannot be read: {exc}")
         return
-    public = {name for name, props in frontends.items() if props.get("publicIPAddress")}
+    public = _public_addresses(frontends, ctx)
     if public:
-        addresses = []
-        for name in sorted(public):
-            pip = ctx.inventory.by_id(str((frontends[name].get("publicIPAddress") or {}).get("id", "")))
-            address = ((pip or {}).get("properties") or {}).get("ipAddress") if pip else None
-            addresses.append(address if isinstance(address, str) else name)
-        graph.add_edge(Edge(INTERNET, node.key, f"public frontend {', '.join(addresses)}"))
+        graph.add_edge(Edge(INTERNET, node.key, f"public frontend {', '.join(sorted(public.values()))}"))
     for rule_name, rule in rules.items():
         listener = listeners.get(_tail(rule.get("httpListener")), {})
         if _tail(listener.get("frontendIPConfiguration")) not in public:
@@ -615,6 +616,54 @@ def _gateway_edges(graph: Graph, index: _Index, gateway: Resource, ctx: Context)
                     name = host_override  # an IP backend reached by the host name its settings send
                 how = f"rule {rule_name} → pool {_tail(pool_ref)}: {name}"
                 _resolve(graph, index, gateway, name, how)
+
+
+# -- Load Balancer ---------------------------------------------------------------------------------
+def _public_addresses(frontends: dict[str, dict[str, Any]], ctx: Context) -> dict[str, str]:
+    """Frontend name -> its public address (or the frontend's name when the address is not known)."""
+    out = {}
+    for name, props in frontends.items():
+        ref = props.get("publicIPAddress")
+        if not ref:
+            continue
+        pip = ctx.inventory.by_id(str(ref.get("id", ""))) if isinstance(ref, dict) else None
+        address = ((pip or {}).get("properties") or {}).get("ipAddress")
+        out[name] = address if isinstance(address, str) else name
+    return out
+
+
+def _load_balancer_edges(graph: Graph, index: _Index, balancer: Resource, ctx: Context) -> None:
+    """A public load balancer forwards layer-4 traffic with no WAF. Its backends are addresses or
+    network interfaces of machines, which the graph does not model: those hops stay unknown."""
+    node = graph.nodes[balancer.id.lower()]
+    node.waf = "none"
+    try:
+        public = _public_addresses(_named(balancer, "properties.frontendIPConfigurations"), ctx)
+        pools = _named(balancer, "properties.backendAddressPools")
+        rules = [
+            *_named(balancer, "properties.loadBalancingRules").items(),
+            *_named(balancer, "properties.inboundNatRules").items(),
+        ]
+    except DataError as exc:
+        graph.gaps.append(f"the rules of {balancer.name} cannot be read: {exc}")
+        return
+    if not public:
+        return  # an internal load balancer: reached from the VNet only
+    graph.add_edge(Edge(INTERNET, node.key, f"public frontend {', '.join(sorted(public.values()))}"))
+    for rule_name, rule in rules:
+        if _tail(rule.get("frontendIPConfiguration")) not in public:
+            continue
+        pool = pools.get(_tail(rule.get("backendAddressPool")), {})
+        how = f"rule {rule_name} → pool {_tail(rule.get('backendAddressPool'))}"
+        for address in pool.get("loadBalancerBackendAddresses") or []:
+            ip = ((address.get("properties") or {}).get("ipAddress")) if isinstance(address, dict) else None
+            if isinstance(ip, str):
+                _resolve(graph, index, balancer, ip, f"{how}: {ip}")
+        for config in pool.get("backendIPConfigurations") or []:
+            ref = config.get("id") if isinstance(config, dict) else None
+            if isinstance(ref, str):
+                machine = ref.split("/ipConfigurations/")[0].rsplit("/", 1)[-1]
+                _resolve(graph, index, balancer, machine, f"{how}: network interface {machine}")
 
 
 # -- Front Door ------------------------------------------------------------------------------------

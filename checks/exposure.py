@@ -39,6 +39,7 @@ from auditor.exposure import (
     FRONT_DOOR,
     GATEWAY,
     GATEWAY_WAF_POLICY,
+    LOAD_BALANCER,
     PRIVATE_ENDPOINT,
     PUBLIC_IP,
     SITE,
@@ -51,7 +52,8 @@ DATA_TYPES = [s.rtype for s in SERVICES if s.key not in ("apim", "appservice")]
 #: Everything the graph reads: each way in, and each service's own public endpoint.
 GRAPH_READS = list(
     dict.fromkeys(
-        [GATEWAY, GATEWAY_WAF_POLICY, PUBLIC_IP, FRONT_DOOR, *FD_READS, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN]
+        [GATEWAY, GATEWAY_WAF_POLICY, PUBLIC_IP, LOAD_BALANCER]
+        + [FRONT_DOOR, *FD_READS, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN]
         + [APIM, APIM_API, APIM_BACKEND, APP, ENVIRONMENT, SITE, PRIVATE_ENDPOINT, *DATA_TYPES]
         + [s.rule_set for s in SERVICES if s.rule_set]
     )

@@ -714,3 +714,65 @@ def test_allowed_ranges_given_as_one_string_are_one_range():
     assert verdicts("network.waf-fronts-http", world) == {"ca-office": "fail"}
     params = {"allowed_ranges": "203.0.113.0/24"}
     assert verdicts("network.waf-fronts-http", world, params=params) == {"ca-office": "not_applicable"}
+
+
+# --- public IPs on load balancers -------------------------------------------------------------------
+def load_balancer(public: bool) -> dict:
+    """In the shape of .../Microsoft.Network/stable/2024-05-01/examples/LoadBalancerGet.json: frontends,
+    a backend pool of network-interface IP configurations, a load-balancing rule."""
+    lb_id = arm_id("Microsoft.Network/loadBalancers", "lb-legacy")
+    frontend = (
+        {"publicIPAddress": {"id": arm_id("Microsoft.Network/publicIPAddresses", "pip-agw")}}
+        if public
+        else {"privateIPAddress": "10.20.9.4", "privateIPAllocationMethod": "Static", "subnet": {"id": GATEWAY_SUBNET}}
+    )
+    nic_config = arm_id("Microsoft.Network/networkInterfaces", "vm-legacy-nic") + "/ipConfigurations/ipconfig1"
+    return {
+        "name": "lb-legacy",
+        "id": lb_id,
+        "type": "Microsoft.Network/loadBalancers",
+        "location": "eastus2",
+        "sku": {"name": "Standard", "tier": "Regional"},
+        "properties": {
+            "provisioningState": "Succeeded",
+            "frontendIPConfigurations": [
+                {"name": "fe", "id": f"{lb_id}/frontendIPConfigurations/fe", "properties": frontend}
+            ],
+            "backendAddressPools": [
+                {
+                    "name": "be",
+                    "id": f"{lb_id}/backendAddressPools/be",
+                    "properties": {"backendIPConfigurations": [{"id": nic_config}]},
+                }
+            ],
+            "loadBalancingRules": [
+                {
+                    "name": "https",
+                    "id": f"{lb_id}/loadBalancingRules/https",
+                    "properties": {
+                        "frontendIPConfiguration": {"id": f"{lb_id}/frontendIPConfigurations/fe"},
+                        "backendAddressPool": {"id": f"{lb_id}/backendAddressPools/be"},
+                        "protocol": "Tcp",
+                        "frontendPort": 443,
+                        "backendPort": 443,
+                    },
+                }
+            ],
+            "inboundNatRules": [],
+        },
+    }
+
+
+def test_public_load_balancer_is_an_entry_without_waf_whose_machines_stay_unknown():
+    graph = graph_of([load_balancer(public=True), public_ip()])
+    balancer = graph.nodes[load_balancer(True)["id"].lower()]
+    assert balancer.waf == "none"
+    entry = next(e for e in graph.edges if e.target == balancer.key)
+    assert entry.source == "internet" and entry.how == "public frontend 20.119.44.10"
+    reach = graph.reach("unknown:vm-legacy-nic")
+    assert reach.cls == "not_assessed" and "vm-legacy-nic" in reach.reason
+
+
+def test_internal_load_balancer_is_not_an_internet_entry():
+    graph = graph_of([load_balancer(public=False)])
+    assert not [e for e in graph.edges if e.source == "internet"]
