@@ -87,7 +87,7 @@ def test_exposure_command_on_the_demo_and_the_hostile_fixture():
     assert demo.code == 0 and "├── ca-voice-backend (compute) · AROUND THE WAF · via external ingress" in demo.out
     hostile = golive("exposure", str(FIXTURES / "hostile.json"))
     assert hostile.code == 0
-    assert "\u202e" not in hostile.out and "invoice?gpj.exe" in hostile.out
+    assert "\u202e" not in hostile.out and "invoice<U+202E>gpj.exe" in hostile.out
     # An app whose environment is not in the snapshot is not assessed, never private.
     assert "NOT ASSESSED" in hostile.out
 
@@ -109,3 +109,13 @@ def test_the_report_classes_agree_with_the_checks_judgement(name):
     graph = build(Inventory(snapshot.load(FIXTURES / f"{name}.json")))
     keys = [k for k in graph.nodes if k != "internet"]
     assert keys and all(graph.cls(k) == graph.reach(k).cls for k in keys)
+
+
+def test_markdown_paths_show_hidden_characters_and_escape_markup():
+    report = run_audit(AuditRequest(snapshot=snapshot.load(FIXTURES / "hostile.json")))
+    text = render("md", report).decode()
+    start = text.index("### Exposure")
+    section = text[start : text.find("\n### ", start + 1)]
+    assert "\u202e" not in section
+    assert "invoice&#60;U\\+202E&#62;gpj\\.exe" in section
+    assert "<script>" not in section and "x" * 300 not in section

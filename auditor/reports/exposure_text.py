@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.exposure import TIERS
-from auditor.reports.terminal import _clean
+from auditor.reports.exposure_svg import visible
 from auditor.reports.text import md_escape
 
 CLASS_LABELS = {
@@ -19,6 +19,7 @@ CLASS_LABELS = {
 }
 RISKY = ("around", "weak", "not_assessed")
 MARKDOWN_LIMIT = 20
+NAME_LIMIT = 80
 
 
 def _names(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -48,7 +49,7 @@ def tree(document: dict[str, Any], width: int = 160) -> list[str]:
             again = target in expanded
             unknown = "" if edge.get("known", True) else " [unresolved: " + edge.get("reason", "") + "]"
             text = f"{node['name']} ({node['tier']}) · {label} · via {edge['how']}{unknown}"
-            text = _clean(text + (" · see above" if again else ""))
+            text = visible(text + (" · see above" if again else ""))
             text = text if len(text) <= width else text[: width - 1] + "…"
             lines.append(prefix + ("└── " if last else "├── ") + text)
             if not again:
@@ -59,8 +60,12 @@ def tree(document: dict[str, Any], width: int = 160) -> list[str]:
     if len(lines) == 1:
         lines.append("└── nothing is reachable from the internet")
     for gap in document.get("gaps", []):
-        lines.append(_clean(f"not assessed: {gap}"))
+        lines.append(visible(f"not assessed: {gap}"))
     return lines
+
+
+def _cut(text: str, limit: int = NAME_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def markdown_paths(report: dict[str, Any]) -> list[str]:
@@ -74,8 +79,9 @@ def markdown_paths(report: dict[str, Any]) -> list[str]:
         return ["### Exposure", "", "Every path from the internet crosses a WAF in Prevention mode.", ""]
     lines = ["### Exposure: risky paths from the internet", ""]
     for path in risky[:MARKDOWN_LIMIT]:
-        hops = " → ".join(md_escape(nodes[h.lower()]["name"] if h.lower() in nodes else h) for h in path["hops"])
-        why = f" ({md_escape(path['reason'])})" if path.get("reason") else ""
+        names = [nodes[h.lower()]["name"] if h.lower() in nodes else h for h in path["hops"]]
+        hops = " → ".join(md_escape(_cut(visible(name))) for name in names)
+        why = f" ({md_escape(_cut(visible(path['reason']), 200))})" if path.get("reason") else ""
         lines.append(f"- **{CLASS_LABELS[path['class']].lower()}**: {hops}{why}")
     if len(risky) > MARKDOWN_LIMIT:
         lines.append(f"- … and {len(risky) - MARKDOWN_LIMIT} more in the JSON and HTML reports")
