@@ -165,8 +165,13 @@ def path_around_waf(res: Resource, ctx: Context) -> Verdict:
 
 
 def _gateway_subnets(ctx: Context) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
-    """The address prefixes of the subnets the subscription's Application Gateways live in."""
+    """The address prefixes of the subnets the subscription's gateways live in: Application Gateways,
+    and API Management injected into the VNet (a gateway that calls the apps too)."""
     out = []
+    for service in ctx.resources(APIM):
+        subnet_id = service.get("properties.virtualNetworkConfiguration.subnetResourceId", default="", expect=str)
+        if subnet_id and service.get("properties.virtualNetworkType", default="None", expect=str).lower() != "none":
+            out += [(service.name, _network(p)) for p in _subnet_prefixes(subnet_id, ctx)]
     for gateway in ctx.resources(GATEWAY):
         for config in gateway.get("properties.gatewayIPConfigurations", default=[], expect=list):
             props = config.get("properties") if isinstance(config, dict) else None
@@ -195,19 +200,21 @@ def _subnet_prefixes(subnet_id: str, ctx: Context) -> list[str]:
 
 @check(
     id="exposure.vnet-ingress-around-gateway",
-    title="Container apps with external ingress in an internal environment admit only the gateway's subnet",
+    title="Container apps with external ingress in an internal environment admit only the gateways' subnets",
     severity=Severity.MEDIUM,
     area=Area.NETWORK,
     checklist="waf",
     types=[APP],
-    reads=[ENVIRONMENT, GATEWAY, VNET],
+    reads=[ENVIRONMENT, GATEWAY, APIM, VNET],
     rationale=(
         "External ingress in an internal environment is not on the internet, but every address in the VNet and "
         "its peered networks (and on-premises over VPN or ExpressRoute) reaches the app directly, around the "
-        "gateway's WAF and TLS policy. An IP allow-list limited to the Application Gateway's subnet closes it."
+        "gateway's WAF and TLS policy. An IP allow-list limited to the subnets of the Application Gateway (and of "
+        "an API Management instance injected into the VNet) closes it."
     ),
     remediation=Remediation(
-        text="Allow only the Application Gateway subnet in the app's ingress IP restrictions, or make the "
+        text="Allow only the Application Gateway subnet (and a VNet-injected API Management's subnet) in the app's "
+        "ingress IP restrictions, or make the "
         "ingress internal if only apps in the environment call it.",
         az="az containerapp ingress access-restriction set --name {name} --resource-group {resourceGroup} "
         "--rule-name allow-appgw --ip-address <gateway-subnet-prefix> --action Allow",

@@ -34,7 +34,7 @@ from tests.checks.test_frontdoor import example as front_door_example
 
 RG_LOWER = f"/subscriptions/{SUB}/resourcegroups/rg-test"
 GATEWAY_ID = arm_id("Microsoft.Network/applicationGateways", "agw-voice")
-GATEWAY_SUBNET = arm_id("Microsoft.Network/virtualNetworks", "vnet-voice", "snet-agw")
+GATEWAY_SUBNET = arm_id("Microsoft.Network/virtualNetworks/subnets", "vnet-voice", "snet-agw")
 ENV_DOMAIN = "blackrock-4c2a1b.eastus2.azurecontainerapps.io"
 
 
@@ -171,7 +171,7 @@ def environment(name: str = "cae-voice", internal: bool = True) -> dict:
     if internal:
         props["vnetConfiguration"] = {
             "internal": True,
-            "infrastructureSubnetId": arm_id("Microsoft.Network/virtualNetworks", "vnet-voice", "snet-aca"),
+            "infrastructureSubnetId": arm_id("Microsoft.Network/virtualNetworks/subnets", "vnet-voice", "snet-aca"),
         }
     else:
         props["staticIp"] = "20.81.1.7"
@@ -332,7 +332,7 @@ def apim(internal: bool) -> list[dict]:
     }
     if internal:
         service["properties"]["virtualNetworkConfiguration"] = {
-            "subnetResourceId": arm_id("Microsoft.Network/virtualNetworks", "vnet-voice", "snet-apim")
+            "subnetResourceId": arm_id("Microsoft.Network/virtualNetworks/subnets", "vnet-voice", "snet-apim")
         }
     api = {
         "id": f"{service_id}/apis/openai",
@@ -776,3 +776,22 @@ def test_public_load_balancer_is_an_entry_without_waf_whose_machines_stay_unknow
 def test_internal_load_balancer_is_not_an_internet_entry():
     graph = graph_of([load_balancer(public=False)])
     assert not [e for e in graph.edges if e.source == "internet"]
+
+
+def test_vnet_ingress_may_admit_the_subnet_of_api_management_in_the_vnet():
+    """APIM injected into the VNet calls the apps too; its subnet is a gateway's subnet."""
+    service, *_ = apim(internal=True)
+    apim_subnet = service["properties"]["virtualNetworkConfiguration"]["subnetResourceId"]
+    network = vnet()
+    network["properties"]["subnets"].append(
+        {"name": "snet-apim", "id": apim_subnet, "properties": {"addressPrefix": "10.20.5.0/24"}}
+    )
+    both = [*GATEWAY_ONLY, {"name": "allow-apim", "ipAddressRange": "10.20.5.0/24", "action": "Allow"}]
+    world = [
+        r
+        for r in gateway_world("Prevention", container_app("ca-voice", restrictions=both))
+        if r["type"] != network["type"]
+    ]
+    assert verdicts("exposure.vnet-ingress-around-gateway", [*world, network, service]) == {"ca-voice": "pass"}
+    # Without API Management in the VNet, the same range admits more than a gateway.
+    assert verdicts("exposure.vnet-ingress-around-gateway", [*world, network]) == {"ca-voice": "fail"}
