@@ -4,8 +4,9 @@
 
 Target (issue 12): building the graph, its JSON section and the SVG adds less than 20 % to the audit.
 The audit figure is run_audit with every built-in check (which builds the graph once, shared by the
-exposure checks and the report); the graph is then built again alone on a fresh inventory, so the
-share is measured rather than guessed. Figures vary with the machine: compare the ratio.
+exposure checks and the report); the graph is then built again alone (on an inventory whose indexes
+are warm, as the audit's are), so the share is measured rather than guessed. Figures vary with the
+machine and its load: compare the ratio, and run it twice on a shared machine.
 """
 
 from __future__ import annotations
@@ -49,7 +50,11 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         return min(times), value
 
-    built, graph = best(lambda: build(Inventory(snap)))
+    # The audit's inventory already holds its indexes (children, references) when the graph is
+    # built; one untimed build warms a fresh inventory the same way, then the builds are timed.
+    inventory = Inventory(snap)
+    build(inventory)
+    built, graph = best(lambda: build(inventory))
     documented, document = best(graph.to_document)
     drawn, svg = best(lambda: render_svg(report))
     report_without = {k: v for k, v in report.items() if k != "exposure"}
@@ -58,14 +63,16 @@ def main() -> None:
     json_extra = max(0.0, json_with - json_without)
 
     cost = built + documented + drawn + json_extra
-    base = audit - built - documented
+    # What a user waits for without the map: the audit and its JSON report.
+    base = audit - built - documented + json_without
     print(f"snapshot: {args.resources} resources, {args.subscriptions} subscriptions")
     print(f"graph: {len(document['nodes'])} nodes, {len(document['edges'])} edges, {len(document['paths'])} paths")
     print(f"audit with every check (graph included): {audit:.2f} s")
     print(f"graph build: {built:.2f} s; JSON section: {documented:.2f} s; SVG: {drawn:.2f} s "
           f"({len(svg) / 1024:.0f} KiB); JSON report {len(with_map) / 1e6:.1f} MB vs {len(without_map) / 1e6:.1f} MB "
           f"without the map (+{json_extra:.2f} s to write)")
-    print(f"the map adds {cost:.2f} s to an audit of {base:.2f} s without it: {100 * cost / base:.1f} % "
+    print(f"the map adds {cost:.2f} s to an audit and JSON report of {base:.2f} s without it: "
+          f"{100 * cost / base:.1f} % "
           "(target < 20 %)")
 
 
