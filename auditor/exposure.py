@@ -48,6 +48,13 @@ FD_ORIGIN = "Microsoft.Cdn/profiles/originGroups/origins"
 APIM = "Microsoft.ApiManagement/service"
 APIM_API = "Microsoft.ApiManagement/service/apis"
 APIM_BACKEND = "Microsoft.ApiManagement/service/backends"
+APIM_POLICY_TYPES = (
+    "Microsoft.ApiManagement/service/policies",
+    "Microsoft.ApiManagement/service/apis/policies",
+    "Microsoft.ApiManagement/service/apis/operations/policies",
+    "Microsoft.ApiManagement/service/products/policies",
+    "Microsoft.ApiManagement/service/policyFragments",
+)
 APP = "Microsoft.App/containerApps"
 ENVIRONMENT = "Microsoft.App/managedEnvironments"
 SITE = "Microsoft.Web/sites"
@@ -55,7 +62,18 @@ PRIVATE_ENDPOINT = "Microsoft.Network/privateEndpoints"
 
 #: Types whose resources make ways in: when one was not collected, an unseen gateway may front anything.
 ENTRY_TYPES = (
-    GATEWAY, LOAD_BALANCER, FRONT_DOOR, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN, APIM, APIM_API, APIM_BACKEND, APP, SITE
+    GATEWAY,
+    LOAD_BALANCER,
+    FRONT_DOOR,
+    FD_ROUTE,
+    FD_ORIGIN_GROUP,
+    FD_ORIGIN,
+    APIM,
+    APIM_API,
+    APIM_BACKEND,
+    *APIM_POLICY_TYPES,
+    APP,
+    SITE,
 )
 
 #: Where each data service publishes the host names its clients use.
@@ -469,7 +487,7 @@ def _index_app(index: _Index, res: _Res, ctx: Context, graph: Graph) -> None:
         index.add(f"{res.name}.{domain}", res.id.lower())
         index.add(f"{res.name}.internal.{domain}", res.id.lower())
     static_ip = props.get("staticIp")
-    external = (res.lookup_or_none("properties.configuration.ingress.external") is True)
+    external = res.lookup_or_none("properties.configuration.ingress.external") is True
     if isinstance(static_ip, str) and external:
         # A gateway that names the environment's address reaches its apps by host header.
         index.add(static_ip, res.id.lower())
@@ -710,7 +728,8 @@ def _front_door_edges(graph: Graph, index: _Index, profile: Resource, ctx: Conte
         node.waf, node.waf_reason = "unknown", f"the WAF of {profile.name} cannot be judged: {exc}"
     try:
         endpoints = [
-            e for e in ctx.children(profile, FD_ENDPOINT)
+            e
+            for e in ctx.children(profile, FD_ENDPOINT)
             if e.get("properties.enabledState", default="Enabled", expect=str).lower() != "disabled"
         ]
         routes = [r for e in endpoints for r in ctx.children(e, FD_ROUTE)]
@@ -759,6 +778,48 @@ def _apim_edges(graph: Graph, index: _Index, service: Resource, ctx: Context) ->
         host = host_of(url)
         if host:
             _resolve(graph, index, service, host, how)
+    _policy_edges(graph, index, service, ctx)
+
+
+def _policy_edges(graph: Graph, index: _Index, service: Resource, ctx: Context) -> None:
+    """A policy routes too: set-backend-service base-url="..." sends an API's calls to that host (one
+    that matches nothing stays unknown), and a host a policy names that matches a resource is a hop."""
+    prefix = service.id.lower().rstrip("/") + "/"
+    for rtype in APIM_POLICY_TYPES:
+        for raw in ctx.inventory.of_type(rtype, service.subscription_id):
+            if not raw["id"].lower().startswith(prefix):
+                continue
+            props = raw.get("properties") if isinstance(raw.get("properties"), dict) else {}
+            text, fmt, where = props.get("value"), props.get("format"), raw["id"][len(prefix) :]
+            if isinstance(fmt, str) and fmt.lower().endswith("-link"):
+                graph.gaps.append(
+                    f"the policy {where} of {service.name} is stored as a link, which golive does not follow"
+                )
+                continue
+            if not isinstance(text, str):
+                continue
+            for url in _attribute_values(text[: SCAN_LIMIT * 16], "base-url"):
+                _resolve(graph, index, service, host_of(url) or url, f"policy {where}: base-url {host_of(url) or url}")
+            for host in dict.fromkeys(hosts_in(text[: SCAN_LIMIT * 16])):
+                targets = index.find(host)
+                if targets:
+                    _link(graph, service.id.lower(), host, targets, f"policy {where} names {host}")
+
+
+def _attribute_values(text: str, name: str) -> Iterator[str]:
+    """Values of name="..." (or '...') in XML text, by plain search: linear in the text."""
+    start = 0
+    needle = name + "="
+    while True:
+        at = text.find(needle, start)
+        if at < 0 or at + len(needle) >= len(text):
+            return
+        quote = text[at + len(needle)]
+        end = text.find(quote, at + len(needle) + 1) if quote in "\"'" else -1
+        if end < 0:
+            return
+        yield text[at + len(needle) + 1 : end]
+        start = end + 1
 
 
 # -- settings that name a service's host ------------------------------------------------------------

@@ -31,6 +31,7 @@ from auditor.exposure import (
     APIM,
     APIM_API,
     APIM_BACKEND,
+    APIM_POLICY_TYPES,
     APP,
     ENVIRONMENT,
     FD_ORIGIN,
@@ -54,7 +55,7 @@ GRAPH_READS = list(
     dict.fromkeys(
         [GATEWAY, GATEWAY_WAF_POLICY, PUBLIC_IP, LOAD_BALANCER]
         + [FRONT_DOOR, *FD_READS, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN]
-        + [APIM, APIM_API, APIM_BACKEND, APP, ENVIRONMENT, SITE, PRIVATE_ENDPOINT, *DATA_TYPES]
+        + [APIM, APIM_API, APIM_BACKEND, *APIM_POLICY_TYPES, APP, ENVIRONMENT, SITE, PRIVATE_ENDPOINT, *DATA_TYPES]
         + [s.rule_set for s in SERVICES if s.rule_set]
     )
 )

@@ -795,3 +795,45 @@ def test_vnet_ingress_may_admit_the_subnet_of_api_management_in_the_vnet():
     assert verdicts("exposure.vnet-ingress-around-gateway", [*world, network, service]) == {"ca-voice": "pass"}
     # Without API Management in the VNet, the same range admits more than a gateway.
     assert verdicts("exposure.vnet-ingress-around-gateway", [*world, network]) == {"ca-voice": "fail"}
+
+
+# --- API Management policies route too ----------------------------------------------------------------
+def api_policy(xml: str, fmt: str = "rawxml") -> dict:
+    """In the shape of .../Microsoft.ApiManagement/stable/2024-05-01/examples/ApiManagementGetApiPolicy.json."""
+    service_id = arm_id("Microsoft.ApiManagement/service", "apim-voice")
+    return {
+        "id": f"{service_id}/apis/openai/policies/policy",
+        "type": "Microsoft.ApiManagement/service/apis/policies",
+        "name": "policy",
+        "properties": {"format": fmt, "value": xml},
+    }
+
+
+def apim_routed_by_policy(xml: str, fmt: str = "rawxml") -> list[dict]:
+    service, api, _backend = apim(internal=False)
+    del api["properties"]["serviceUrl"]
+    return [service, api, api_policy(xml, fmt), openai()]
+
+
+def test_external_apim_routing_to_openai_by_policy_base_url_is_around_the_waf():
+    xml = (
+        '<policies><inbound><base /><set-backend-service base-url="https://aoai-voice.openai.azure.com/openai" />'
+        "</inbound><backend><base /></backend><outbound><base /></outbound></policies>"
+    )
+    graph = graph_of(apim_routed_by_policy(xml))
+    reach = graph.reach(openai()["id"])
+    assert reach.cls == "around"
+    assert "base-url aoai-voice.openai.azure.com" in reach.path.edges[-1].how
+
+
+def test_policy_base_url_from_a_named_value_is_unknown():
+    xml = '<policies><inbound><set-backend-service base-url="{{aoai-url}}" /></inbound></policies>'
+    graph = graph_of(apim_routed_by_policy(xml))
+    unknown = [p for p in graph.paths() if p.target.startswith("unknown:")]
+    assert unknown and unknown[0].cls == "not_assessed" and "{{aoai-url}}" in unknown[0].reason
+
+
+def test_policy_stored_as_a_link_leaves_the_map_not_assessed():
+    graph = graph_of(apim_routed_by_policy("https://contoso.blob.core.windows.net/policies/openai.xml", "rawxml-link"))
+    assert graph.reach(openai()["id"]).cls == "not_assessed"
+    assert "stored as a link" in graph.reach(openai()["id"]).reason
