@@ -56,6 +56,11 @@ def catalogue_markdown(metas: Iterable[CheckMeta]) -> str:
             types = "<br>".join(f"`{t}`" for t in m.types)
             out.append(f"| `{m.id}` | {m.severity.value} | {_md_cell(item)} | {types} | {_md_cell(m.title)} |")
         out.append("")
+    # Each check's rationale, which says what it counts and how (alert coverage, for one), so that a
+    # reviewer reads the rules without running `golive checks show`.
+    out += ["## What each check counts", ""]
+    for m in metas:
+        out += [f"### `{m.id}`", "", m.rationale, ""]
     out.append(f"{len(metas)} checks.")
     return "\n".join(out) + "\n"
 

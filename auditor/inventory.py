@@ -110,6 +110,7 @@ class Inventory:
                 self._failures.setdefault(key, []).append(entry)
         self._children: dict[tuple[str, str], list[Raw]] | None = None
         self._references: dict[str, dict[str, list[Raw]]] = {}
+        self._tag_links: dict[str, dict[str, list[Raw]]] = {}
         self._derived: dict[Any, Any] = {}
 
     # -- scope ---------------------------------------------------------------------------------
@@ -195,6 +196,25 @@ class Inventory:
         if key not in self._derived:
             self._derived[key] = build()
         return self._derived[key]
+
+    def tag_linked(self, target_id: str, rtype: str) -> list[Raw]:
+        """Resources of `rtype` (in any subscription) tagged `hidden-link:{target_id}`: how Application
+        Insights links web tests and their alerts to a component. Indexed once per type."""
+        key = rtype.lower()
+        index = self._tag_links.get(key)
+        if index is None:
+            index = {}
+            for (_, type_key), items in self._by_sub_type.items():
+                if type_key != key:
+                    continue
+                for raw in items:
+                    tags = raw.get("tags")
+                    linked = tags if isinstance(tags, dict) else {}
+                    for tag in {t.lower().rstrip("/") for t in linked if isinstance(t, str)}:
+                        if tag.startswith("hidden-link:"):
+                            index.setdefault(tag.removeprefix("hidden-link:").strip(), []).append(raw)
+            self._tag_links[key] = index
+        return index.get(target_id.lower().rstrip("/"), [])
 
     def types(self) -> list[str]:
         return sorted(self._type_names.values(), key=str.lower)

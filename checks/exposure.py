@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 
 from auditor.checks._waf import FD_READS
-from auditor.checks.ingress import _has_ingress, _network, _within
+from auditor.checks.ingress import _network, _within
 from auditor.checks.network import SERVICES
 
 from auditor.api import (
@@ -20,6 +20,7 @@ from auditor.api import (
     Remediation,
     Resource,
     Severity,
+    Status,
     Verdict,
     check,
     failed,
@@ -47,6 +48,7 @@ from auditor.exposure import (
     graph_of,
 )
 from auditor.inventory import Context
+from auditor.model import Observation
 
 VNET = "Microsoft.Network/virtualNetworks"
 DATA_TYPES = [s.rtype for s in SERVICES if s.key not in ("apim", "appservice")]
@@ -68,6 +70,9 @@ EXPOSURE_DOC = "https://learn.microsoft.com/azure/architecture/example-scenario/
 
 
 def _path_text(hops: list[str]) -> str:
+    """'Internet → agw → app'; a single hop keeps its how: 'Internet → redis (public endpoint)'."""
+    if len(hops) == 1:
+        return hops[0]
     return "Internet → " + " → ".join(h.split(" → ", 1)[1].split(" (", 1)[0] for h in hops) if hops else "Internet"
 
 
@@ -75,7 +80,7 @@ def _reach(res: Resource, ctx: Context) -> tuple[str, list[str], str]:
     graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
     reach = graph.reach(res.id)
     hops = graph.describe(reach.path) if reach.path else []
-    if hops:
+    if len(hops) > 1:  # one hop is all in the message
         res.note("path", hops)
     return reach.cls, hops, reach.reason
 
@@ -114,7 +119,7 @@ def waf_fronts_http(res: Resource, ctx: Context) -> Verdict:
     cls, hops, reason = _reach(res, ctx)
     if cls == "private":
         return not_applicable("not reachable from the internet")
-    return _judged(cls, hops, reason, "every path from the internet crosses a WAF in Prevention mode")
+    return _judged(cls, hops, reason, "every internet path through a WAF in Prevention")
 
 
 def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
@@ -124,7 +129,7 @@ def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
     if cls == "not_assessed":
         return not_assessed(f"the ways in from the internet cannot all be resolved: {reason}")
     if cls == "around":
-        return failed(f"reachable from the internet with no WAF on the path: {path}", expected=expected)
+        return failed(f"no WAF on the path from the internet: {path}", expected=expected)
     if cls == "weak":
         return failed(
             f"reachable from the internet only through a WAF that does not block (Detection mode or rules "
@@ -162,7 +167,7 @@ def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
 )
 def path_around_waf(res: Resource, ctx: Context) -> Verdict:
     cls, hops, reason = _reach(res, ctx)
-    return _judged(cls, hops, reason, "no internet path, or every internet path through a WAF in Prevention mode")
+    return _judged(cls, hops, reason, "no internet path, or each through a WAF in Prevention")
 
 
 def _gateway_subnets(ctx: Context) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
@@ -228,7 +233,11 @@ def _subnet_prefixes(subnet_id: str, ctx: Context) -> list[str]:
     ],
 )
 def vnet_ingress_around_gateway(app: Resource, ctx: Context) -> Verdict:
-    if not _has_ingress(app):
+    # ARM always returns configuration; without it the snapshot is incomplete, not ingress-free.
+    # (has() reads without recording the whole object as evidence.)
+    if not app.has("properties.configuration"):
+        raise DataError("properties.configuration is not in the snapshot")
+    if not app.has("properties.configuration.ingress"):
         return not_applicable("the app has no ingress")
     if not app.get("properties.configuration.ingress.external", default=False, expect=bool):
         return not_applicable("ingress is internal to the environment")
@@ -239,7 +248,10 @@ def vnet_ingress_around_gateway(app: Resource, ctx: Context) -> Verdict:
     if env is None:
         raise DataError("the app's environment is not in the snapshot, so its load balancer cannot be judged")
     if not env.get("properties.vnetConfiguration.internal", default=False, expect=bool):
-        return not_applicable("a public environment: aca.ingress-not-public judges its internet exposure")
+        # Short evidence for a verdict that judges nothing: the message says why.
+        return Verdict(Status.NOT_APPLICABLE, "a public environment: aca.ingress-not-public judges it", (
+            Observation("environment.properties.vnetConfiguration.internal", False),
+        ))
     rules = app.get("properties.configuration.ingress.ipSecurityRestrictions", default=[], expect=list)
     expected = "an IP allow-list limited to the Application Gateway subnet"
     if not rules:

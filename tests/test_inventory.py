@@ -254,3 +254,23 @@ def test_listed_type_follows_the_id_only_where_the_type_field_spells_it_differen
     # A name holding "/" (attacker-controlled) must not turn into a type.
     odd = {"id": f"{base}/queues/a/b", "type": "Microsoft.ServiceBus/namespaces/queues"}
     assert listed_type(odd) == "Microsoft.ServiceBus/namespaces/queues"
+
+
+def test_tag_linked_finds_hidden_links_case_insensitively_and_ignores_odd_tags():
+    """applicationinsights 2022-06-15 WebTestGet.json links a web test to its component with a
+    `hidden-link:{component id}` tag; Application Insights answers `"tags": ""` at times."""
+    from auditor.inventory import Inventory
+    from tests.checks.helpers import arm_id, snapshot
+
+    component = arm_id("Microsoft.Insights/components", "appi")
+    test = {
+        "id": arm_id("Microsoft.Insights/webtests", "health"),
+        "name": "health",
+        "type": "Microsoft.Insights/webtests",
+        "tags": {f"hidden-link:{component.upper()}": "Resource", "hidden-link:": "Resource"},
+        "properties": {},
+    }
+    odd = {**test, "id": arm_id("Microsoft.Insights/webtests", "odd"), "name": "odd", "tags": ""}
+    inventory = Inventory(snapshot([test, odd], collected=["Microsoft.Insights/webtests"]))
+    assert [r["name"] for r in inventory.tag_linked(component, "microsoft.insights/WEBTESTS")] == ["health"]
+    assert inventory.tag_linked(arm_id("Microsoft.Insights/components", "other"), "Microsoft.Insights/webtests") == []

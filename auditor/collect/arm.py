@@ -129,9 +129,9 @@ class Reader:
                     raise ReadError("MalformedResponse", f"the nextLink points to another host ({host})")
                 seen.add(url)
 
-    def list(self, path: str, rtype: str) -> list[dict[str, Any]]:
+    def list(self, path: str, rtype: str, api: str | None = None) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []
-        for page in self.pages(path, rtype):
+        for page in self.pages(path, rtype, api):
             for item in page:
                 item.setdefault("type", rtype)  # a few child lists omit it
                 items.append(item)

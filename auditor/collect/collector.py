@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from auditor.collect import auth
 from auditor.collect.arm import Reader, ReadError
 from auditor.collect.permissions import permission
-from auditor.collect.plan import DIAGNOSTIC_SETTINGS, SITE_CONFIG, Plan, api_version
+from auditor.collect.plan import DIAGNOSTIC_SETTINGS, EXTRA_API_VERSIONS, SITE_CONFIG, Plan, api_version
 from auditor.model import InputError
 from auditor.secrets import redact_settings
 from auditor.snapshot import Snapshot, new_scope
@@ -66,6 +66,7 @@ class _Read:
     rtype: str
     scope: str
     path: str
+    api: str | None = None  # an api-version other than the plan's (EXTRA_API_VERSIONS)
 
 
 class _Progress:
@@ -105,6 +106,8 @@ class Collector:
                 for rtype in self.plan.top_level:
                     for scope in self._scopes(sub):
                         self._submit(pool, _Read(sub, rtype, scope, f"{scope}/providers/{rtype}"))
+                        for api in EXTRA_API_VERSIONS.get(rtype.lower(), ()):
+                            self._submit(pool, _Read(sub, rtype, scope, f"{scope}/providers/{rtype}", api))
                 for rtype in self.plan.subscription_level:
                     scope = f"/subscriptions/{sub}"
                     self._submit(pool, _Read(sub, rtype, scope, f"{scope}/providers/{rtype}"))
@@ -136,7 +139,7 @@ class Collector:
         if read.rtype == SITE_CONFIG:
             return [self._app_settings(read)]
         try:
-            return self.reader.list(read.path, read.rtype)
+            return self.reader.list(read.path, read.rtype, read.api)
         except ReadError as exc:
             if exc.code in EMPTY_CODES:  # the provider is not registered: there is none of the type
                 return []

@@ -28,6 +28,9 @@ API_VERSIONS = {
     "microsoft.operationalinsights": "2023-09-01",
     "microsoft.consumption": "2023-05-01",
     "microsoft.insights": "2023-01-01",
+    # Shared dashboards: the long-standing version every cloud serves.
+    "microsoft.portal": "2020-09-01-preview",
+    "microsoft.dashboard": "2023-09-01",
 }
 TYPE_API_VERSIONS = {
     "microsoft.cache/redisenterprise": "2025-04-01",
@@ -39,11 +42,16 @@ TYPE_API_VERSIONS = {
     "microsoft.documentdb/mongoclusters": "2024-07-01",
     "microsoft.insights/components": "2020-02-02",
     "microsoft.insights/metricalerts": "2018-03-01",
-    "microsoft.insights/scheduledqueryrules": "2023-03-15-preview",
+    "microsoft.insights/scheduledqueryrules": "2023-12-01",
+    "microsoft.insights/webtests": "2022-06-15",
+    "microsoft.insights/workbooks": "2023-06-01",
     "microsoft.insights/activitylogalerts": "2020-10-01",
     "microsoft.insights/diagnosticsettings": "2021-05-01-preview",
     "microsoft.network/frontdoorwebapplicationfirewallpolicies": "2024-02-01",
 }
+#: Types listed a second time with an older api-version, because rules made with it keep their own
+#: shape: scheduled query rules created with 2018-04-16 (query under properties.source).
+EXTRA_API_VERSIONS = {"microsoft.insights/scheduledqueryrules": ("2018-04-16",)}
 DEFAULT_API_VERSION = "2022-09-01"
 SUBSCRIPTIONS_API_VERSION = "2022-12-01"
 
@@ -63,6 +71,8 @@ CLIENTS = {
     # azure-mgmt-monitor 7 has no diagnostic-settings operation; its pipeline still sends the GET.
     "microsoft.insights": "azure.mgmt.monitor:MonitorManagementClient",
     "microsoft.insights/components": "azure.mgmt.applicationinsights:ApplicationInsightsManagementClient",
+    "microsoft.insights/webtests": "azure.mgmt.applicationinsights:ApplicationInsightsManagementClient",
+    "microsoft.insights/workbooks": "azure.mgmt.applicationinsights:ApplicationInsightsManagementClient",
     "microsoft.keyvault": "azure.mgmt.keyvault:KeyVaultManagementClient",
     "microsoft.network": "azure.mgmt.network:NetworkManagementClient",
     "microsoft.resources": "azure.mgmt.subscription:SubscriptionClient",
@@ -84,6 +94,9 @@ EXTRA_QUERY = {
     "microsoft.apimanagement/service/apis/operations/policies": {"format": "rawxml"},
     "microsoft.apimanagement/service/products/policies": {"format": "rawxml"},
     "microsoft.apimanagement/service/policyfragments": {"format": "rawxml"},
+    # Listing workbooks requires a category (applicationinsights 2023-06-01 WorkbooksList.json);
+    # "workbook" is the one users create dashboards in.
+    "microsoft.insights/workbooks": {"category": "workbook"},
 }
 
 

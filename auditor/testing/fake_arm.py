@@ -159,7 +159,10 @@ class FakeArm:
             return 404, _error("ResourceGroupNotFound", f"Resource group '{parts[4]}' could not be found.")
         if not _looks_like_collection(key):
             return 404, _error("ResourceNotFound", f"The resource '{path}' was not found.")
-        return self._page(self._collections.get(key, []), path, query)
+        if key.endswith("/microsoft.insights/workbooks") and "category" not in query:
+            return 400, _error("MissingRequiredQueryParameter", "The query parameter 'category' is required.")
+        api = next((v[0] for k, v in query.items() if k.lower() == "api-version"), "")
+        return self._page(_listed_at(self._collections.get(key, []), api), path, query)
 
     def _page(self, items: list[dict[str, Any]], path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         token = query.get("$skiptoken", ["0"])[0] or "0"
@@ -171,6 +174,24 @@ class FakeArm:
             rest = {k: v[0] for k, v in query.items() if k != "$skiptoken"}
             body["nextLink"] = f"{self.url}{path}?{urlencode({**rest, '$skiptoken': start + self.page_size})}"
         return 200, body
+
+
+#: Scheduled query rules made with api-version 2018-04-16 keep that shape (query under
+#: properties.source); the fake lists them only at that version, and the others only at later ones,
+#: so that a collector must read both.
+LEGACY_LOG_ALERT_VERSION = "2018-04-16"
+
+
+def _listed_at(items: list[dict[str, Any]], api: str) -> list[dict[str, Any]]:
+    def legacy(item: dict[str, Any]) -> bool:
+        return isinstance(item.get("properties"), dict) and "source" in item["properties"]
+
+    return [
+        item
+        for item in items
+        if str(item.get("type", "")).lower() != "microsoft.insights/scheduledqueryrules"
+        or legacy(item) == (api == LEGACY_LOG_ALERT_VERSION)
+    ]
 
 
 def _error(code: str, message: str) -> dict[str, Any]:

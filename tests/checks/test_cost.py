@@ -60,15 +60,26 @@ def test_muted_or_unaddressed_budgets_fail():
     assert status([budget({})]) == "fail"
 
 
-def test_no_budget_fails():
+CHECKED_ABOVE = {"higher_scopes_checked": True}
+
+
+def test_no_budget_is_not_assessed_while_budgets_above_the_subscription_are_unread():
+    """A budget on a management group or billing scope covers the subscription too, and a
+    subscription read cannot see it (learn.microsoft.com/azure/cost-management-billing/costs/
+    tutorial-acm-create-budgets: budgets can be scoped to a management group or billing account)."""
     finding = only("cost.budget", [])
+    assert finding.status.value == "not_assessed"
+    assert "management group or billing scope" in finding.evidence["message"]
+    finding = only("cost.budget", [], params=CHECKED_ABOVE)
     assert finding.status.value == "fail"
     assert "no budget" in finding.evidence["message"]
 
 
 def test_a_resource_group_budget_does_not_cover_the_subscription():
     # Budget.json itself is a resource-group budget (resourceGroups/MYDEVTESTRG).
-    finding = only("cost.budget", [budget(scope=f"/subscriptions/{SUB}/resourceGroups/MYDEVTESTRG")])
+    rg_budget = budget(scope=f"/subscriptions/{SUB}/resourceGroups/MYDEVTESTRG")
+    assert only("cost.budget", [rg_budget]).status.value == "not_assessed"
+    finding = only("cost.budget", [rg_budget], params=CHECKED_ABOVE)
     assert finding.status.value == "fail"
     assert "resource-group" in finding.evidence["message"]
 
