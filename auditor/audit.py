@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from auditor import baseline, checklist, engine, registry, result, waivers
+from auditor import baseline, checklist, engine, exposure, registry, result, waivers
 from auditor.config import Config, resolve_checks
 from auditor.inventory import Inventory
 from auditor.model import Area, Check, Finding, InputError, Severity
@@ -146,7 +146,7 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
 
     finished = datetime.now(timezone.utc)
     snap = request.snapshot
-    return result.build(
+    report = result.build(
         findings=_drain(findings),  # each finding let go once it is a report entry: a lower peak
         checks=checks,
         severities=chosen.severities,
@@ -171,3 +171,6 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         problems=chosen.problems,
         adjust=adjust,
     )
+    ranges = chosen.params.get("network.waf-fronts-http", {}).get("allowed_ranges", [])
+    report["exposure"] = exposure.graph_of(inventory, ranges).to_document()
+    return report

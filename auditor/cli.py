@@ -393,6 +393,20 @@ def validate(file: str, quiet: bool, max_snapshot_mb: float | None) -> None:
         )
 
 
+@cli.command()
+@click.argument("snapshot_file", metavar="SNAPSHOT")
+def exposure(snapshot_file: str) -> None:
+    """Print every way in from the internet to the workloads and the data and AI services, as a tree,
+    each node classed: through a WAF in Prevention, weak WAF, around the WAF, not assessed."""
+    from auditor import snapshot
+    from auditor.exposure import graph_of
+    from auditor.inventory import Inventory
+    from auditor.reports.exposure_text import tree
+
+    document = graph_of(Inventory(snapshot.load(snapshot_file))).to_document()
+    click.echo("\n".join(tree(document)))
+
+
 @cli.group(epilog=_examples("golive checks list", "golive checks show aca.min-replicas"))
 def checks() -> None:
     """List and explain the checks."""

@@ -7,7 +7,7 @@ into `not_assessed`. That is how missing data is kept from ever passing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from auditor.api import DataError, Resource, subscription_of
@@ -71,17 +71,21 @@ def is_extension_id(resource_id: str) -> bool:
     return len(positions) >= 2 and len(parts) - positions[-1] == 4
 
 
-def _ids_in(value: Any) -> Iterator[str]:
-    """Every ARM id found anywhere inside a value."""
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string found anywhere inside a value."""
     if isinstance(value, str):
-        if value[:15].lower() == "/subscriptions/":
-            yield value
+        yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _ids_in(item)
+            yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _ids_in(item)
+            yield from strings_in(item)
+
+
+def _ids_in(value: Any) -> Iterator[str]:
+    """Every ARM id found anywhere inside a value."""
+    return (text for text in strings_in(value) if text[:15].lower() == "/subscriptions/")
 
 
 class Inventory:
@@ -112,6 +116,7 @@ class Inventory:
         self._children: dict[tuple[str, str], list[Raw]] | None = None
         self._references: dict[str, dict[str, list[Raw]]] = {}
         self._tag_links: dict[str, dict[str, list[Raw]]] = {}
+        self._derived: dict[Any, Any] = {}
 
     # -- scope ---------------------------------------------------------------------------------
     def subscriptions(self) -> list[str]:
@@ -195,6 +200,12 @@ class Inventory:
                         index.setdefault(ref, []).append(raw)
             self._references[key] = index
         return index.get(target_id.lower().rstrip("/"), [])
+
+    def derived(self, key: Any, build: Callable[[], Any]) -> Any:
+        """A value computed from the whole inventory (the exposure graph), built once per inventory."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]
 
     def tag_linked(self, target_id: str, rtype: str) -> list[Raw]:
         """Resources of `rtype` (in any subscription) tagged `hidden-link:{target_id}`: how Application

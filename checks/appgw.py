@@ -5,12 +5,9 @@ its WAF in Prevention mode with a current rule set, TLS 1.2, HTTPS only, probes,
 from __future__ import annotations
 
 from auditor.checks._waf import (
-    FD_READS,
     WafConfig,
-    front_door_waf,
     gateway_inline_config,
     gateway_policy_config,
-    is_premium_front_door,
     judge_blocking,
     judge_rule_sets,
     objects,
@@ -166,77 +163,6 @@ def waf_rule_set(gateway: Resource, ctx: Context) -> Verdict:
     if not configs:
         return not_applicable("the gateway has no WAF (reported by appgw.waf-prevention)")
     return judge_rule_sets(gateway, configs, ctx.params["allow_exclusions"])
-
-
-def _http_entry_points(ctx: Context) -> list[str]:
-    """Names of internet-reachable HTTP workloads that a WAF should front."""
-    names = []
-    for app in ctx.resources(APP):
-        if app.get("properties.configuration.ingress.external", default=False, expect=bool):
-            names.append(app.name)
-    for site in ctx.resources(SITE):
-        if site.get("properties.publicNetworkAccess", default="Enabled", expect=str).lower() != "disabled":
-            names.append(site.name)
-    for service in ctx.resources(APIM):
-        if service.get("properties.virtualNetworkType", default="None", expect=str).lower() != "internal":
-            names.append(service.name)
-    return names
-
-
-def _front_door_waf(ctx: Context) -> str | None:
-    """A Front Door Premium profile whose WAFs block, on every domain: the guide's equivalent of the gateway."""
-    for profile in ctx.resources(FRONT_DOOR):
-        if not is_premium_front_door(profile):
-            continue
-        if front_door_waf(profile, ctx).blocks_everything():
-            return profile.name
-    return None
-
-
-@check(
-    id="network.waf-fronts-http",
-    title="Internet-facing HTTP traffic enters through a WAF",
-    severity=Severity.CRITICAL,
-    area=Area.NETWORK,
-    checklist="waf",
-    types=[APP, SITE, APIM],
-    reads=[GATEWAY, WAF_POLICY, FRONT_DOOR, *FD_READS],
-    scope="subscription",
-    rationale=(
-        "The guide makes Application Gateway with WAF the ingress point for all HTTP and WebSocket traffic. "
-        "A subscription that serves HTTP workloads with no WAF-enabled Application Gateway or Front Door "
-        "Premium exposes them to the internet unfiltered."
-    ),
-    remediation=Remediation(
-        text="Deploy Application Gateway WAF_v2 (or Front Door Premium with a WAF policy) in Prevention mode "
-        "and route every public hostname through it.",
-        az="az network application-gateway create --name agw-{resourceGroup} --resource-group {resourceGroup} "
-        "--sku WAF_v2 --min-capacity 2 --zones 1 2 3 --waf-policy <policy-id> ...",
-        bicep="resource agw 'Microsoft.Network/applicationGateways@2024-05-01' = {\n  properties: {\n"
-        "    sku: { name: 'WAF_v2', tier: 'WAF_v2' }\n    firewallPolicy: { id: wafPolicy.id }\n  }\n}",
-    ),
-    refs=[APPGW_DOC, WAF_DOC, "https://learn.microsoft.com/azure/frontdoor/web-application-firewall"],
-)
-def waf_fronts_http(subscription: Resource, ctx: Context) -> Verdict:
-    entry_points = _http_entry_points(ctx)
-    subscription.note("internetFacingHttpWorkloads", entry_points)
-    if not entry_points:
-        return not_applicable("no internet-facing HTTP workload in this subscription")
-    for gateway in ctx.resources(GATEWAY):
-        if not _is_waf_sku(gateway):
-            continue
-        configs = waf_configs(gateway, ctx)
-        if configs and all(c.blocking for c in configs):
-            subscription.note("wafGateway", gateway.id)
-            return passed(f"Application Gateway {gateway.name} runs a WAF in Prevention mode", expected="a WAF gateway")
-    front_door = _front_door_waf(ctx)
-    if front_door:
-        subscription.note("wafFrontDoor", front_door)
-        return passed(f"Front Door Premium {front_door} runs a WAF in Prevention mode", expected="a WAF gateway")
-    return failed(
-        f"{len(entry_points)} internet-facing HTTP workload(s) and no WAF in Prevention mode in front of them",
-        expected="Application Gateway WAF_v2 or Front Door Premium with a WAF policy in Prevention",
-    )
 
 
 PROTOCOLS = ("TLSv1_0", "TLSv1_1", "TLSv1_2", "TLSv1_3")

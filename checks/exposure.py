@@ -1,56 +1,284 @@
-"""The compound exposure (see checks/_compound.py): a data or AI service that anyone on the
-internet can reach and that accepts keys is one critical finding naming both facts."""
+"""Exposure: judged on the reachability graph (auditor.exposure) instead of one resource at a time.
+
+A workload passes only when every way in from the internet crosses a WAF in Prevention mode; a
+data or AI service fails when the internet reaches it without one. The graph is built once per
+audit and shared by these checks.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ipaddress
 
-from auditor.checks._compound import COMPOUND_KEYS, compound_id
-from auditor.checks.identity import accepts_keys
-from auditor.checks.network import PRIVATE_ENDPOINT, SERVICES_BY_KEY, Service, public_access_verdict
+from auditor.checks._waf import FD_READS
+from auditor.checks.ingress import _network, _within
+from auditor.checks.network import SERVICES
 
-from auditor.api import Area, Remediation, Resource, Severity, Status, Verdict, check, failed, passed
+from auditor.api import (
+    Area,
+    DataError,
+    Param,
+    Remediation,
+    Resource,
+    Severity,
+    Status,
+    Verdict,
+    check,
+    failed,
+    not_applicable,
+    not_assessed,
+    passed,
+)
+from auditor.exposure import (
+    APIM,
+    APIM_API,
+    APIM_BACKEND,
+    APIM_POLICY_TYPES,
+    APP,
+    ENVIRONMENT,
+    FD_ORIGIN,
+    FD_ORIGIN_GROUP,
+    FD_ROUTE,
+    FRONT_DOOR,
+    GATEWAY,
+    GATEWAY_WAF_POLICY,
+    LOAD_BALANCER,
+    PRIVATE_ENDPOINT,
+    PUBLIC_IP,
+    SITE,
+    graph_of,
+)
 from auditor.inventory import Context
+from auditor.model import Observation
 
-
-def _compound_check(service: Service) -> Callable[[Resource, Context], Verdict]:
-    @check(
-        id=compound_id(service.key),
-        title=f"{service.label} is not both reachable from the internet and open to keys",
-        severity=Severity.CRITICAL,
-        area=Area.NETWORK,
-        checklist="private-endpoints",
-        types=[service.rtype],
-        reads=[t for t in (service.rule_set, service.firewall_rules) if t] + list(service.reads) + [PRIVATE_ENDPOINT],
-        rationale=(
-            f"A {service.label} that answers the internet and accepts keys or passwords lets anyone who holds one "
-            "leaked key read or change its data from anywhere: no network boundary and no identity stand in the "
-            "way. Either control alone would stop that; this finding names both facts."
-        ),
-        remediation=Remediation(
-            text=f"Close the {service.label}'s public endpoint (private endpoint) and turn key authentication off; "
-            "either one ends the critical exposure.",
-            az=service.az_disable,
-            bicep=service.bicep,
-        ),
-        refs=[service.ref, "https://learn.microsoft.com/azure/security/fundamentals/network-best-practices"],
+VNET = "Microsoft.Network/virtualNetworks"
+DATA_TYPES = [s.rtype for s in SERVICES if s.key not in ("apim", "appservice")]
+#: Everything the graph reads: each way in, and each service's own public endpoint.
+GRAPH_READS = list(
+    dict.fromkeys(
+        [GATEWAY, GATEWAY_WAF_POLICY, PUBLIC_IP, LOAD_BALANCER]
+        + [FRONT_DOOR, *FD_READS, FD_ROUTE, FD_ORIGIN_GROUP, FD_ORIGIN]
+        + [APIM, APIM_API, APIM_BACKEND, *APIM_POLICY_TYPES, APP, ENVIRONMENT, SITE, PRIVATE_ENDPOINT, *DATA_TYPES]
+        + [s.rule_set for s in SERVICES if s.rule_set]
     )
-    def public_with_keys(res: Resource, ctx: Context) -> Verdict:
-        public = public_access_verdict(res, service, ctx)
-        keys = accepts_keys(res, service.key)
-        keys_accepted = keys is None or keys.status is Status.FAIL
-        if public.status is Status.FAIL and keys_accepted:
-            why = keys.message if keys is not None else "its API accepts only keys"
-            return failed(
-                f"reachable from the internet ({public.message}) and accepting keys ({why})",
-                expected="a closed public endpoint, or key authentication off",
-            )
-        closed = [] if public.status is Status.FAIL else [public.message]
-        closed += [] if keys_accepted else [keys.message if keys is not None else ""]
-        return passed(f"not both: {'; '.join(m for m in closed if m)}", expected="not both")
-
-    public_with_keys.__name__ = f"public_with_keys_{service.key.replace('-', '_')}"
-    return public_with_keys
+)
+ALLOWED_RANGES = Param(
+    [],
+    "CIDR ranges, besides private ranges and the Application Gateways' public addresses, that a container "
+    "app's external ingress may admit (as aca.ingress-not-public).",
+)
+EXPOSURE_DOC = "https://learn.microsoft.com/azure/architecture/example-scenario/gateway/firewall-application-gateway"
 
 
-CHECKS = [_compound_check(SERVICES_BY_KEY[key]) for key in COMPOUND_KEYS]
+def _path_text(hops: list[str]) -> str:
+    """'Internet → agw → app'; a single hop keeps its how: 'Internet → redis (public endpoint)'."""
+    if len(hops) == 1:
+        return hops[0]
+    return "Internet → " + " → ".join(h.split(" → ", 1)[1].split(" (", 1)[0] for h in hops) if hops else "Internet"
+
+
+def _reach(res: Resource, ctx: Context) -> tuple[str, list[str], str]:
+    graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
+    reach = graph.reach(res.id)
+    hops = graph.describe(reach.path) if reach.path else []
+    if len(hops) > 1:  # one hop is all in the message
+        res.note("path", hops)
+    return reach.cls, hops, reach.reason
+
+
+@check(
+    id="network.waf-fronts-http",
+    title="Internet-facing HTTP workloads are reached only through a WAF in Prevention mode",
+    severity=Severity.CRITICAL,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=[APP, SITE, APIM],
+    reads=GRAPH_READS,
+    params={"allowed_ranges": ALLOWED_RANGES},
+    rationale=(
+        "The guide makes Application Gateway with WAF the ingress point for all HTTP and WebSocket traffic. "
+        "A WAF somewhere in the subscription protects nothing that the internet can reach around it: every "
+        "way in to each workload (public ingress, a gateway's backend pool, a Front Door origin) must cross "
+        "a WAF in Prevention mode."
+    ),
+    remediation=Remediation(
+        text="Route the workload's public hostname through Application Gateway WAF_v2 (or Front Door Premium) in "
+        "Prevention mode, and close its own public endpoint (internal environment, access restrictions, "
+        "publicNetworkAccess Disabled).",
+        az="az containerapp ingress access-restriction set --name {name} --resource-group {resourceGroup} "
+        "--rule-name allow-appgw --ip-address <gateway-subnet> --action Allow",
+        bicep="resource agw 'Microsoft.Network/applicationGateways@2024-05-01' = {\n  properties: {\n"
+        "    sku: { name: 'WAF_v2', tier: 'WAF_v2' }\n    firewallPolicy: { id: wafPolicy.id }\n  }\n}",
+    ),
+    refs=[
+        "https://learn.microsoft.com/azure/application-gateway/overview",
+        "https://learn.microsoft.com/azure/web-application-firewall/ag/ag-overview",
+        "https://learn.microsoft.com/azure/frontdoor/web-application-firewall",
+    ],
+)
+def waf_fronts_http(res: Resource, ctx: Context) -> Verdict:
+    cls, hops, reason = _reach(res, ctx)
+    if cls == "private":
+        return not_applicable("not reachable from the internet")
+    return _judged(cls, hops, reason, "every internet path through a WAF in Prevention")
+
+
+def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
+    """The verdict for a node that the internet may reach: fail unless every way in crosses a WAF
+    that blocks; not assessed while a hop is unknown."""
+    path = _path_text(hops)
+    if cls == "not_assessed":
+        return not_assessed(f"the ways in from the internet cannot all be resolved: {reason}")
+    if cls == "around":
+        return failed(f"no WAF on the path from the internet: {path}", expected=expected)
+    if cls == "weak":
+        return failed(
+            f"reachable from the internet only through a WAF that does not block (Detection mode or rules "
+            f"switched off): {path}",
+            expected=expected,
+        )
+    if cls == "waf":
+        return passed(f"every path from the internet crosses a WAF in Prevention mode: {path}", expected=expected)
+    return passed("no path from the internet reaches it (private only)", expected=expected)
+
+
+@check(
+    id="exposure.path-around-waf",
+    title="No data or AI service is reachable from the internet without a WAF on the path",
+    severity=Severity.CRITICAL,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=DATA_TYPES,
+    reads=GRAPH_READS,
+    params={"allowed_ranges": ALLOWED_RANGES},
+    rationale=(
+        "The guide keeps Redis, Cosmos DB, Azure OpenAI, Speech and Key Vault behind private endpoints, reached "
+        "only by the apps behind the gateway. A path from the internet that crosses no WAF in Prevention mode "
+        "(the service's own public endpoint, a public app that names it, an external API Management gateway "
+        "in front of it) lets an attacker reach the data with nothing to stop an injection or a flood."
+    ),
+    remediation=Remediation(
+        text="Close the hop that is reachable from the internet: disable the service's public network access "
+        "and use a private endpoint, put the app or API Management gateway that calls it behind the WAF, or "
+        "switch the WAF on the path to Prevention mode.",
+        az="az resource update --ids {id} --set properties.publicNetworkAccess=Disabled",
+        bicep="properties: {\n  publicNetworkAccess: 'Disabled'\n}",
+    ),
+    refs=[EXPOSURE_DOC, "https://learn.microsoft.com/azure/private-link/private-endpoint-overview"],
+)
+def path_around_waf(res: Resource, ctx: Context) -> Verdict:
+    cls, hops, reason = _reach(res, ctx)
+    return _judged(cls, hops, reason, "no internet path, or each through a WAF in Prevention")
+
+
+def _gateway_subnets(ctx: Context) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """The address prefixes of the subnets the subscription's gateways live in: Application Gateways,
+    and API Management injected into the VNet (a gateway that calls the apps too)."""
+    out = []
+    for service in ctx.resources(APIM):
+        subnet_id = service.get("properties.virtualNetworkConfiguration.subnetResourceId", default="", expect=str)
+        if subnet_id and service.get("properties.virtualNetworkType", default="None", expect=str).lower() != "none":
+            out += [(service.name, _network(p)) for p in _subnet_prefixes(subnet_id, ctx)]
+    for gateway in ctx.resources(GATEWAY):
+        for config in gateway.get("properties.gatewayIPConfigurations", default=[], expect=list):
+            props = config.get("properties") if isinstance(config, dict) else None
+            subnet_id = ((props or {}).get("subnet") or {}).get("id") if isinstance(props, dict) else None
+            if not isinstance(subnet_id, str):
+                raise DataError(f"{gateway.name}: a gatewayIPConfiguration names no subnet")
+            out += [(gateway.name, _network(p)) for p in _subnet_prefixes(subnet_id, ctx)]
+    return out
+
+
+def _subnet_prefixes(subnet_id: str, ctx: Context) -> list[str]:
+    vnet_id = subnet_id.rsplit("/subnets/", 1)[0]
+    vnet = ctx.get(vnet_id)
+    if vnet is None:
+        raise DataError(f"the gateway's virtual network {vnet_id} is not in the snapshot")
+    for subnet in vnet.get("properties.subnets", default=[], expect=list):
+        if isinstance(subnet, dict) and str(subnet.get("id", "")).lower().rstrip("/") == subnet_id.lower().rstrip("/"):
+            props = subnet.get("properties") or {}
+            prefixes = ([props["addressPrefix"]] if isinstance(props.get("addressPrefix"), str) else []) + [
+                p for p in props.get("addressPrefixes") or [] if isinstance(p, str)
+            ]
+            if prefixes:
+                return prefixes
+    raise DataError(f"the address prefix of the gateway subnet {subnet_id.rsplit('/', 1)[-1]} is not in the snapshot")
+
+
+@check(
+    id="exposure.vnet-ingress-around-gateway",
+    title="Container apps with external ingress in an internal environment admit only the gateways' subnets",
+    severity=Severity.MEDIUM,
+    area=Area.NETWORK,
+    checklist="waf",
+    types=[APP],
+    reads=[ENVIRONMENT, GATEWAY, APIM, VNET],
+    rationale=(
+        "External ingress in an internal environment is not on the internet, but every address in the VNet and "
+        "its peered networks (and on-premises over VPN or ExpressRoute) reaches the app directly, around the "
+        "gateway's WAF and TLS policy. An IP allow-list limited to the subnets of the Application Gateway (and of "
+        "an API Management instance injected into the VNet) closes it."
+    ),
+    remediation=Remediation(
+        text="Allow only the Application Gateway subnet (and a VNet-injected API Management's subnet) in the app's "
+        "ingress IP restrictions, or make the "
+        "ingress internal if only apps in the environment call it.",
+        az="az containerapp ingress access-restriction set --name {name} --resource-group {resourceGroup} "
+        "--rule-name allow-appgw --ip-address <gateway-subnet-prefix> --action Allow",
+        bicep="ingress: {\n  external: true\n  ipSecurityRestrictions: [\n    { name: 'allow-appgw', "
+        "ipAddressRange: appGwSubnetPrefix, action: 'Allow' }\n  ]\n}",
+    ),
+    refs=[
+        "https://learn.microsoft.com/azure/container-apps/networking",
+        "https://learn.microsoft.com/azure/container-apps/ip-restrictions",
+    ],
+)
+def vnet_ingress_around_gateway(app: Resource, ctx: Context) -> Verdict:
+    # ARM always returns configuration; without it the snapshot is incomplete, not ingress-free.
+    # (has() reads without recording the whole object as evidence.)
+    if not app.has("properties.configuration"):
+        raise DataError("properties.configuration is not in the snapshot")
+    if not app.has("properties.configuration.ingress"):
+        return not_applicable("the app has no ingress")
+    if not app.get("properties.configuration.ingress.external", default=False, expect=bool):
+        return not_applicable("ingress is internal to the environment")
+    env_id = app.get("properties.managedEnvironmentId", default="", expect=str) or app.get(
+        "properties.environmentId", default="", expect=str
+    )
+    env = ctx.get(env_id) if env_id else None
+    if env is None:
+        raise DataError("the app's environment is not in the snapshot, so its load balancer cannot be judged")
+    if not env.get("properties.vnetConfiguration.internal", default=False, expect=bool):
+        # Short evidence for a verdict that judges nothing: the message says why.
+        return Verdict(Status.NOT_APPLICABLE, "a public environment: aca.ingress-not-public judges it", (
+            Observation("environment.properties.vnetConfiguration.internal", False),
+        ))
+    rules = app.get("properties.configuration.ingress.ipSecurityRestrictions", default=[], expect=list)
+    expected = "an IP allow-list limited to the Application Gateway subnet"
+    if not rules:
+        return failed(
+            "external ingress in an internal environment with no IP allow-list: the whole VNet and its peers reach "
+            "the app around the gateway",
+            expected=expected,
+        )
+    subnets = _gateway_subnets(ctx)
+    accepted, rejected = [], []
+    for rule in rules:
+        action = rule.get("action") if isinstance(rule, dict) else None
+        text = rule.get("ipAddressRange") if isinstance(rule, dict) else None
+        if not isinstance(action, str) or not isinstance(text, str):
+            raise DataError("an ipSecurityRestrictions entry lacks an action or ipAddressRange string")
+        network = _network(text)
+        gateway = next((name for name, prefix in subnets if _within(network, prefix)), None)
+        if action.lower() == "allow" and gateway:
+            accepted.append(f"{text} (subnet of {gateway})")
+        else:
+            rejected.append(f"{action} {text}")
+    app.note("ipSecurityRestrictions.accepted", accepted)
+    app.note("ipSecurityRestrictions.rejected", rejected)
+    if rejected:
+        return failed(
+            f"the allow-list admits more than the gateway subnet: {', '.join(rejected)}; those callers reach the app "
+            "around the gateway",
+            expected=expected,
+        )
+    return passed(f"external ingress admits only {', '.join(accepted)}", expected=expected)

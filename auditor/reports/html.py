@@ -162,6 +162,8 @@ def _view(report: dict[str, Any]) -> dict[str, Any]:
 def render(report: dict[str, Any], **_: Any) -> bytes:
     from jinja2 import Environment, FunctionLoader
 
+    from auditor.reports.exposure_svg import render_svg
+
     # The loader lets the page include partial templates shipped beside it ({% include "x.html.j2" %}).
     env = Environment(
         loader=FunctionLoader(_asset),
@@ -185,6 +187,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         csp=csp,
         css=Markup(css),
         js=Markup(js),
+        exposure_svg=Markup(render_svg(report)),  # built from escaped text only
         **_view(report),
     )
     return html.encode("utf-8")

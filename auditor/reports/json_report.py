@@ -31,6 +31,15 @@ def write(report: dict[str, Any], handle: IO[bytes], **_: Any) -> None:
                 text.write(",\n    " if position else "[\n    ")
                 text.write(compact(element))
             text.write("\n  ]")
+        elif isinstance(value, dict) and any(isinstance(v, list) and v for v in value.values()):
+            # A section of lists (the exposure map's nodes, edges, paths): one element a line, too.
+            inner = [
+                f"\n    {compact(k)}: "
+                + ("[\n      " + ",\n      ".join(map(compact, v)) + "\n    ]" if isinstance(v, list) and v else "")
+                + ("" if isinstance(v, list) and v else compact(v))
+                for k, v in value.items()
+            ]
+            text.write("{" + ",".join(inner) + "\n  }")
         else:
             text.write(pretty(value).replace("\n", "\n  "))
     text.write("\n}\n")

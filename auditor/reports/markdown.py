@@ -12,6 +12,7 @@ from typing import Any
 from auditor.reports import triage
 from auditor.reports.safe_text import cut
 from auditor.reports.text import md_code, md_escape
+from auditor.reports.exposure_text import markdown_paths
 
 LIMIT = 64_000
 ICONS = {
@@ -93,6 +94,7 @@ def render(report: dict[str, Any], **_: Any) -> bytes:
         if len(fix_first) > FIX_FIRST_SHOWN:
             lines.append(f"\n{len(fix_first) - FIX_FIRST_SHOWN} more failing checks in the HTML and JSON reports.")
         lines.append("")
+    lines += markdown_paths(report)
     lines += _checklist_evidence(report)
     lines += [
         "### Readiness by area",

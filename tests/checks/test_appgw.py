@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.helpers import SUB, only, resource, verdicts
+from tests.checks.helpers import SUB, only, verdicts
 
 PARTS = Path(__file__).resolve().parents[2] / "fixtures" / "parts" / "hardened"
 FIXTURE_SUB = "3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13"
@@ -157,51 +157,6 @@ def test_capacity_and_zones(gateway_and_policy):
     gateway["properties"]["sku"]["capacity"] = 3
     assert verdicts("appgw.autoscale-min", [gateway]) == {"agw-voice-prod": "pass"}
     assert only("appgw.zone-redundant", []).status.value == "not_applicable"
-
-
-def public_app(name="api"):
-    return resource(
-        "Microsoft.App/containerApps",
-        name,
-        properties={"configuration": {"ingress": {"external": True}}, "template": {"containers": []}},
-    )
-
-
-def test_waf_fronts_http(gateway_and_policy):
-    gateway, policy = gateway_and_policy
-    assert only("network.waf-fronts-http", [public_app()]).status.value == "fail"
-    assert only("network.waf-fronts-http", [public_app(), gateway, policy]).status.value == "pass"
-    assert only("network.waf-fronts-http", []).status.value == "not_applicable"
-    policy["properties"]["policySettings"]["mode"] = "Detection"
-    assert only("network.waf-fronts-http", [public_app(), gateway, policy]).status.value == "fail"
-
-
-def test_front_door_premium_with_waf_counts():
-    waf = resource(
-        "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
-        "fdwaf",
-        properties={"policySettings": {"enabledState": "Enabled", "mode": "Prevention"}},
-        sku={"name": "Premium_AzureFrontDoor"},
-    )
-    profile = resource("Microsoft.Cdn/profiles", "fd", properties={}, sku={"name": "Premium_AzureFrontDoor"})
-    link = resource(
-        "Microsoft.Cdn/profiles/securityPolicies",
-        "fd",
-        "waf-link",
-        properties={"parameters": {"type": "WebApplicationFirewall", "wafPolicy": {"id": waf["id"]}}},
-    )
-    assert only("network.waf-fronts-http", [public_app(), profile, link, waf]).status.value == "pass"
-    profile["sku"] = {"name": "Standard_AzureFrontDoor"}
-    assert only("network.waf-fronts-http", [public_app(), profile, link, waf]).status.value == "fail"
-
-
-def test_waf_fronts_http_without_gateway_collection_is_not_assessed():
-    finding = only(
-        "network.waf-fronts-http",
-        [public_app()],
-        collected=["Microsoft.App/containerApps", "Microsoft.Web/sites", "Microsoft.ApiManagement/service"],
-    )
-    assert finding.status.value == "not_assessed"
 
 
 def test_ssl_profile_with_a_weaker_policy_fails(gateway_and_policy):

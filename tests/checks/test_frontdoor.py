@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.checks.helpers import RG, SUB, arm_id, run_check
+from auditor.exposure import build
+from auditor.inventory import Inventory
+from tests.checks.helpers import RG, SUB, arm_id, run_check, snapshot
 
 FD_RG_LOWER = f"/subscriptions/{SUB}/resourcegroups/{RG}"
 PROFILE_ID = f"{FD_RG_LOWER}/providers/Microsoft.Cdn/profiles/afd-voice"
@@ -131,16 +133,6 @@ def example_custom_domain(name: str = "voice-contoso") -> dict:
 
 def example() -> tuple[dict, ...]:
     return example_profile(), example_security_policy(), example_waf(), example_endpoint(), example_custom_domain()
-
-
-def public_app() -> dict:
-    return {
-        "id": arm_id("Microsoft.App/containerApps", "voice-api"),
-        "name": "voice-api",
-        "type": "Microsoft.App/containerApps",
-        "location": "eastus2",
-        "properties": {"configuration": {"ingress": {"external": True, "targetPort": 8080}}},
-    }
 
 
 def status(check_id: str, *resources: dict, **kwargs) -> str:
@@ -272,48 +264,13 @@ def test_enabled_overrides_that_still_block_do_not_weaken():
     assert status("frontdoor.waf-rule-set", profile, link, waf, *domains) == "pass"
 
 
-# --- Front Door as the subscription's WAF (network.waf-fronts-http) ------------------------------
+# Front Door as the WAF in front of the workloads (network.waf-fronts-http): tests/checks/test_exposure.py
 
 
-def fronts(*resources: dict) -> str:
-    (finding,) = run_check("network.waf-fronts-http", [public_app(), *resources])
-    return finding.status.value
-
-
-def test_front_door_premium_in_the_published_shapes_fronts_the_workloads():
-    assert fronts(*example()) == "pass"
-
-
-@pytest.mark.parametrize(
-    "broken",
-    [
-        lambda p, s, w: p.update(sku={"name": "Standard_AzureFrontDoor"}),
-        lambda p, s, w: w["properties"]["policySettings"].update(mode="Detection"),
-        lambda p, s, w: w["properties"]["policySettings"].update(enabledState="Disabled"),
-    ],
-)
-def test_front_door_that_does_not_block_does_not_count(broken):
-    profile, link, waf, *domains = example()
-    broken(profile, link, waf)
-    assert fronts(profile, link, waf, *domains) == "fail"
-
-
-def test_front_door_without_its_waf_policy_collected_is_not_assessed():
-    (finding,) = run_check(
-        "network.waf-fronts-http",
-        [public_app(), example_profile(), example_security_policy()],
-        collected=[
-            "Microsoft.App/containerApps",
-            "Microsoft.Web/sites",
-            "Microsoft.ApiManagement/service",
-            "Microsoft.Network/applicationGateways",
-            "Microsoft.Network/ApplicationGatewayWebApplicationFirewallPolicies",
-            "Microsoft.Cdn/profiles",
-            "Microsoft.Cdn/profiles/securityPolicies",
-        ],
-    )
-    assert finding.status.value == "not_assessed"
-    assert "frontdoorwebapplicationfirewallpolicies" in finding.evidence["message"].lower()
+def graph_waf(*resources: dict) -> str | None:
+    """How the exposure graph classes the profile's WAF: the same judgement as the checks above."""
+    graph = build(Inventory(snapshot(resources)))
+    return graph.nodes[PROFILE_ID.lower()].waf
 
 
 # --- every endpoint and custom domain behind the WAF ----------------------------------------------
@@ -326,7 +283,7 @@ def test_an_endpoint_outside_every_association_is_unprotected():
     assert finding.status.value == "fail" and "voice-admin" in finding.evidence["message"]
     observed = {o["path"]: o["observed"] for o in finding.evidence["observations"]}
     assert observed["domainsWithoutWaf"] == ["voice-admin"]
-    assert fronts(profile, link, waf, *domains, extra) == "fail"
+    assert graph_waf(profile, link, waf, *domains, extra) == "none"
     # A disabled endpoint serves nothing.
     assert status("frontdoor.waf-prevention", profile, link, waf, *domains, example_endpoint("old", "Disabled")) == (
         "pass"
@@ -337,7 +294,7 @@ def test_an_association_limited_to_some_paths_leaves_the_rest_unprotected():
     profile, link, waf, *domains = example()
     link["properties"]["parameters"]["associations"][0]["patternsToMatch"] = ["/api/*"]
     assert status("frontdoor.waf-prevention", profile, link, waf, *domains) == "fail"
-    assert fronts(profile, link, waf, *domains) == "fail"
+    assert graph_waf(profile, link, waf, *domains) == "none"
 
 
 def test_a_custom_domain_outside_every_association_is_unprotected():
