@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.reports import triage
+from auditor.reports.exposure_text import markdown_paths
 from auditor.reports.safe_text import cut
 from auditor.reports.text import md_code, md_escape
-from auditor.reports.exposure_text import markdown_paths
 
 LIMIT = 64_000
 ICONS = {
