@@ -585,14 +585,12 @@ def _tail(ref: Any) -> str:
 
 
 def _named(res: Resource, path: str) -> dict[str, dict[str, Any]]:
-    from auditor.checks._waf import objects
-
+    # Item views, so that an odd item or odd properties (a string, a number, even a falsy 0) are a
+    # DataError naming the full path (properties.httpListeners[0].properties is ...), never skipped.
     out = {}
-    for item in objects(res.get(path, default=[], expect=list), path):
-        props = item.get("properties") or {}
-        if not isinstance(props, dict):
-            raise DataError(f"{path}: properties of {item.get('name')!r} is not an object")
-        out[str(item.get("name", "")).lower()] = props
+    for item in res.item_views(path):
+        props = item.get("properties", default={}, expect=dict, record=False)
+        out[str(item.raw.get("name", "")).lower()] = props
     return out
 
 

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditor.secrets import SECRET_FIELDS, detect, fingerprint, harmless, marker, scrub_text, walk_strings
+from auditor.secrets import MARKER, SECRET_FIELDS, detect, fingerprint, harmless, marker, scrub_text, walk_strings
 
 NAMED_VALUE = "microsoft.apimanagement/service/namedvalues"
 #: Keys whose strings are identifiers, not values: kept as they are.
 IDENTIFIERS = {"id", "name", "type", "kind", "location", "etag"}
 #: Action group receiver fields that hold a URL whose path or query is the credential.
 WEBHOOK_FIELDS = {"serviceuri", "callbackurl", "httptriggerurl"}
+#: Per type, property paths that hold a version stamp, not a value: a workbook's `revision` is a
+#: 32-hex content hash that ARM generates, which the hex-key pattern would otherwise take for a key.
+VERSION_STAMPS = {"microsoft.insights/workbooks": {("properties", "revision")}}
 
 
 def _always_secret(path: tuple[Any, ...]) -> str | None:
@@ -64,6 +67,8 @@ def redact_resource(resource: dict[str, Any], salt: str) -> dict[str, Any]:
         last = path[-1]
         if isinstance(last, str) and last.lower() in IDENTIFIERS:
             return text
+        if tuple(str(p).lower() for p in path) in VERSION_STAMPS.get(rtype, ()):
+            return text
         label = _always_secret(path)
         if label is not None:
             found = detect("", text, salt)
@@ -78,7 +83,14 @@ def redact_resource(resource: dict[str, Any], salt: str) -> dict[str, Any]:
         if name:
             found = detect(name, text, salt)
             if found is not None:
-                return found.marker
+                # A connection string keeps what names its service (the exposure graph follows a
+                # setting's host): only the secret spans go, the first marker carrying the
+                # whole value's verdict, which is what the detector reads back.
+                scrubbed = scrub_text(text, salt)
+                first = MARKER.search(scrubbed)
+                if first is None:
+                    return found.marker
+                return scrubbed[: first.start()] + found.marker + scrubbed[first.end() :]
         return scrub_text(text, salt)
 
     redacted = walk_strings(resource, judge, lambda key: scrub_text(key, salt))

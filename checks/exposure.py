@@ -247,7 +247,12 @@ def vnet_ingress_around_gateway(app: Resource, ctx: Context) -> Verdict:
     env = ctx.get(env_id) if env_id else None
     if env is None:
         raise DataError("the app's environment is not in the snapshot, so its load balancer cannot be judged")
-    if not env.get("properties.vnetConfiguration.internal", default=False, expect=bool):
+    if not env.get(
+        "properties.vnetConfiguration.internal",
+        default=False,
+        expect=bool,
+        parent_optional="properties.vnetConfiguration",  # an environment outside any VNet has none
+    ):
         # Short evidence for a verdict that judges nothing: the message says why.
         return Verdict(Status.NOT_APPLICABLE, "a public environment: aca.ingress-not-public judges it", (
             Observation("environment.properties.vnetConfiguration.internal", False),

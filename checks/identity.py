@@ -346,7 +346,9 @@ def mongo_vcore_native_auth(cluster: Resource, ctx: Context) -> Verdict:
 def native_auth_verdict(cluster: Resource) -> Verdict:
     # authConfig exists from api-version 2025-09-01 (MongoClusters_Get.json); a cluster without it
     # predates Entra ID support and accepts native passwords only.
-    modes = cluster.get("properties.authConfig.allowedModes", default=["NativeAuth"], expect=list)
+    modes = cluster.get(
+        "properties.authConfig.allowedModes", default=["NativeAuth"], expect=list, parent_optional="properties.authConfig"
+    )
     if not all(isinstance(m, str) for m in modes):
         raise DataError("properties.authConfig.allowedModes holds a value that is not a string")
     if any(m.lower() == "nativeauth" for m in modes):

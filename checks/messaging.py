@@ -124,7 +124,9 @@ def _delivery_problems(subscription: Resource) -> list[str]:
     if not any(destinations):
         problems.append("no dead-letter destination")
     # Event Grid retries 30 times over 1,440 minutes when no retryPolicy is given (delivery-and-retry doc).
-    attempts = subscription.get("properties.retryPolicy.maxDeliveryAttempts", default=30, expect=int)
+    attempts = subscription.get(
+        "properties.retryPolicy.maxDeliveryAttempts", default=30, expect=int, parent_optional="properties.retryPolicy"
+    )
     if attempts < 2:
         problems.append(f"retries {attempts} time")
     return problems

@@ -65,7 +65,9 @@ def _gaps_verdict(gaps: list[str], good: str) -> Verdict:
 )
 def cosmos(account: Resource, ctx: Context) -> Verdict:
     # An account created without a backup policy gets periodic backup (the service default).
-    backup = account.get("properties.backupPolicy.type", default="Periodic", expect=str)
+    backup = account.get(
+        "properties.backupPolicy.type", default="Periodic", expect=str, parent_optional="properties.backupPolicy"
+    )
     regions = account.get("properties.locations", expect=list)
     failover = account.get("properties.enableAutomaticFailover", default=False, expect=bool)
     gaps = []

@@ -468,8 +468,19 @@ def test_front_door_origin_reaches_the_app_service_through_its_waf():
 
 def test_app_service_open_to_all_beside_its_front_door_fails():
     # No ipSecurityRestrictionsDefaultAction: ARM's default is Allow, so the app answers anyone.
+    # The site GET returns siteConfig values null, so the value is read from the site's config/web
+    # (WebApps_GetConfiguration), which leaves the default action out here.
     site = web_app(default_action=None)
-    world = [*front_door_to("app-voice.azurewebsites.net"), site]
+    config = {
+        "name": "web",
+        "id": f"{site['id']}/config/web",
+        "type": "Microsoft.Web/sites/config",
+        "location": "East US",
+        "properties": {
+            "ipSecurityRestrictions": [{"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}]
+        },
+    }
+    world = [*front_door_to("app-voice.azurewebsites.net"), site, config]
     assert graph_of(world).reach(site["id"]).cls == "around"
     assert verdicts("network.waf-fronts-http", world) == {"app-voice": "fail"}
 

@@ -31,6 +31,10 @@ def comparable(report: dict) -> dict:
     out["scope"] = {k: v for k, v in report["scope"].items() if k != "collectedAt"}
     gaps = [g for g in report["coverage"]["gaps"] if SITE_CONFIG not in json.dumps(g)]
     out["coverage"] = {**report["coverage"], "gaps": gaps}
+    # a collection lists resources sorted by id, a fixture in the order it was written: the
+    # exposure edges are the same set, built in resource order
+    exposure = report["exposure"]
+    out["exposure"] = {**exposure, "edges": sorted(exposure["edges"], key=lambda e: json.dumps(e, sort_keys=True))}
     out["findings"] = [f for f in report["findings"] if f["checkId"] not in SETTINGS_CHECKS]
     return out
 
