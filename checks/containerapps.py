@@ -288,7 +288,7 @@ def scale_thresholds(app: Resource, ctx: Context) -> Verdict:
         bicep="{ name: 'peak-hours', custom: { type: 'cron', metadata: { timezone: 'Europe/London', "
         "start: '0 8 * * 1-5', end: '0 20 * * 1-5', desiredReplicas: '6' } } }",
     ),
-    refs=["https://keda.sh/docs/latest/scalers/cron/"],
+    refs=["https://learn.microsoft.com/azure/container-apps/scale-app", "https://keda.sh/docs/latest/scalers/cron/"],
 )
 def off_peak_schedule(app: Resource, ctx: Context) -> Verdict:
     crons = [name for name, kind, _ in _rule_triggers(app) if kind == "cron"]

@@ -347,7 +347,10 @@ def native_auth_verdict(cluster: Resource) -> Verdict:
     # authConfig exists from api-version 2025-09-01 (MongoClusters_Get.json); a cluster without it
     # predates Entra ID support and accepts native passwords only.
     modes = cluster.get(
-        "properties.authConfig.allowedModes", default=["NativeAuth"], expect=list, parent_optional="properties.authConfig"
+        "properties.authConfig.allowedModes",
+        default=["NativeAuth"],
+        expect=list,
+        parent_optional="properties.authConfig",
     )
     if not all(isinstance(m, str) for m in modes):
         raise DataError("properties.authConfig.allowedModes holds a value that is not a string")

@@ -67,7 +67,7 @@ def test_hardened_map_has_every_internet_path_through_the_waf_in_prevention(hard
 def test_markdown_lists_the_risky_paths(demo_report, hardened_report):
     demo_md = render("md", demo_report).decode()
     assert "### Exposure: risky paths from the internet" in demo_md
-    assert "- **around the waf**: Internet → redis\\-voice\\-prod" in demo_md
+    assert "- **around the waf**: Internet → redis-voice-prod" in demo_md
     hardened_md = render("md", hardened_report).decode()
     assert "Every path from the internet crosses a WAF in Prevention mode." in hardened_md
 
@@ -117,5 +117,6 @@ def test_markdown_paths_show_hidden_characters_and_escape_markup():
     start = text.index("### Exposure")
     section = text[start : text.find("\n### ", start + 1)]
     assert "\u202e" not in section
-    assert "invoice&#60;U\\+202E&#62;gpj\\.exe" in section
+    # Markdown specials are backslash-escaped like the rest of the report, never HTML entities.
+    assert "invoice\\<U+202E\\>gpj.exe" in section
     assert "<script>" not in section and "x" * 300 not in section

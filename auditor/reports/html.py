@@ -28,7 +28,7 @@ STATUS_ORDER = ["fail", "error", "not_assessed", "waived", "pass", "not_applicab
 SEVERITIES = triage.SEVERITIES
 OBSERVED_LIMIT = 200
 #: Filled-in remediation snippets per check; past this the template with placeholders stands for the rest.
-SNIPPETS_PER_CHECK = 10
+SNIPPETS_PER_CHECK = 5
 FIX_FIRST_SHOWN = 10
 
 

@@ -54,9 +54,12 @@ def _rule(check: dict[str, Any]) -> dict[str, Any]:
             "precision": "high",
         },
     }
+    # helpUri names the check's Microsoft documentation when it has any, whatever order its
+    # references come in; a check with only third-party references links the first of those.
     refs = [ref for ref in check["refs"] if is_safe_url(ref)]
+    microsoft = [ref for ref in refs if ref.startswith("https://learn.microsoft.com/")]
     if refs:
-        rule["helpUri"] = refs[0]
+        rule["helpUri"] = (microsoft or refs)[0]
     return rule
 
 

@@ -477,7 +477,9 @@ def test_app_service_open_to_all_beside_its_front_door_fails():
         "type": "Microsoft.Web/sites/config",
         "location": "East US",
         "properties": {
-            "ipSecurityRestrictions": [{"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}]
+            "ipSecurityRestrictions": [
+                {"ipAddress": "Any", "action": "Allow", "priority": 2147483647, "name": "Allow all"}
+            ]
         },
     }
     world = [*front_door_to("app-voice.azurewebsites.net"), site, config]

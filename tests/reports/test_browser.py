@@ -73,7 +73,7 @@ def test_filters_change_counts(browser, reports, tmp_path):
     report = reports["demo"]
     findings = report["findings"]
     browser.open(write(tmp_path, report, "demo").as_uri())
-    failing = sum(1 for f in findings if f["status"] == "fail")
+    failing = sum(1 for f in findings if f["status"] in ("fail", "error", "not_assessed"))
     assert browser.evaluate(RENDERED) == failing
     assert browser.evaluate("document.getElementById('shown').textContent").startswith(f"{failing} failing")
     browser.evaluate("var t=document.getElementById('show-all'); t.click()")
@@ -190,7 +190,7 @@ def test_readable_without_javascript(browser, reports, tmp_path):
     try:
         browser.open(write(tmp_path, reports["demo"], "demo").as_uri())
         findings = reports["demo"]["findings"]
-        failing = sum(1 for f in findings if f["status"] == "fail")
+        failing = sum(1 for f in findings if f["status"] in ("fail", "error", "not_assessed"))
         assert browser.evaluate(RENDERED) == failing
         assert browser.evaluate("document.getElementById('filters').hidden") is True
         browser.evaluate("document.getElementById('show-all').checked = true")

@@ -70,7 +70,7 @@ def test_each_node_links_to_its_findings(browser, reports, tmp_path):
         ".map(g => { const a = g.querySelector('a'); return a ? a.getAttribute('href') : null; })"
     )
     assert links and None not in links
-    by_anchor = {"#f-" + f["fingerprint"]: f for f in report["findings"]}
+    by_anchor = {"#f-" + f["fingerprint"][:16]: f for f in report["findings"]}
     names = {n["id"].lower(): n["name"] for n in report["exposure"]["nodes"]}
     for href in links:
         assert browser.evaluate(f"document.getElementById({json.dumps(href[1:])}) !== null"), href
