@@ -16,6 +16,7 @@ from html import escape
 from typing import Any
 
 from auditor.exposure import TIERS
+from auditor.reports.safe_text import cut, visible
 
 TIER_TITLES = {
     "internet": "Internet",
@@ -45,23 +46,12 @@ NODE_W, NODE_H, ROW = 168, 26, 34
 TOP = 64
 MAX_ROWS = 24
 LABEL_CHARS = 24
-#: Invisible and direction-changing characters: shown as their code point, never obeyed.
-INVISIBLE = {*range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0xFEFF, 0x00AD}
 EXPOSURE_CHECKS = ("exposure.path-around-waf", "network.waf-fronts-http")
 STATUS_RANK = {"fail": 0, "error": 1, "not_assessed": 2, "waived": 3, "pass": 4, "not_applicable": 5}
 
 
-def visible(text: str) -> str:
-    """Snapshot text is attacker-controlled: control, invisible and bidi characters become <U+XXXX>."""
-    return "".join(
-        f"<U+{ord(ch):04X}>" if ord(ch) in INVISIBLE or (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) else ch
-        for ch in text
-    )
-
-
 def _label(text: str) -> str:
-    text = visible(text)
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+    return cut(visible(text), LABEL_CHARS)
 
 
 @dataclass

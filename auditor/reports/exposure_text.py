@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditor.exposure import TIERS
-from auditor.reports.exposure_svg import visible
+from auditor.reports.safe_text import cut, visible
 from auditor.reports.text import md_escape
 
 CLASS_LABELS = {
@@ -19,7 +19,6 @@ CLASS_LABELS = {
 }
 RISKY = ("around", "weak", "not_assessed")
 MARKDOWN_LIMIT = 20
-NAME_LIMIT = 80
 
 
 def _names(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -64,10 +63,6 @@ def tree(document: dict[str, Any], width: int = 160) -> list[str]:
     return lines
 
 
-def _cut(text: str, limit: int = NAME_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def markdown_paths(report: dict[str, Any]) -> list[str]:
     """The risky paths to data and AI services and to workloads, worst first, at most MARKDOWN_LIMIT."""
     document = report.get("exposure")
@@ -80,8 +75,8 @@ def markdown_paths(report: dict[str, Any]) -> list[str]:
     lines = ["### Exposure: risky paths from the internet", ""]
     for path in risky[:MARKDOWN_LIMIT]:
         names = [nodes[h.lower()]["name"] if h.lower() in nodes else h for h in path["hops"]]
-        hops = " → ".join(md_escape(_cut(visible(name))) for name in names)
-        why = f" ({md_escape(_cut(visible(path['reason']), 200))})" if path.get("reason") else ""
+        hops = " → ".join(md_escape(cut(visible(name))) for name in names)
+        why = f" ({md_escape(cut(visible(path['reason']), 200))})" if path.get("reason") else ""
         lines.append(f"- **{CLASS_LABELS[path['class']].lower()}**: {hops}{why}")
     if len(risky) > MARKDOWN_LIMIT:
         lines.append(f"- … and {len(risky) - MARKDOWN_LIMIT} more in the JSON and HTML reports")
