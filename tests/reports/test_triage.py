@@ -189,3 +189,17 @@ def test_html_headline_of_a_ready_audit(reports):
     html = render("html", reports["hardened"]).decode()
     assert re.search(r"0 failures\s+·", html) and "()" not in html.split('id="scope"')[0]
     assert "Nothing to act on" in html and "Nothing to act on" not in render("html", reports["demo"]).decode()
+
+
+def test_terminal_fix_first_takes_one_line_per_failing_check_with_its_resources(reports):
+    """A hole on eight resources must not push seven other holes out of the ten lines shown."""
+    report = reports["demo"]
+    text = render_summary(report, [], colour=False, width=200)
+    block = text.split("What to fix first")[1].split("\n\n")[0]
+    shown = [line.split()[1] for line in block.splitlines()[1:] if line.startswith("  ") and line.split()[0].isupper()]
+    assert len(shown) == len(set(shown)) == 10
+    assert shown == [row["id"] for row in failing_checks(report)[:10]]
+    worst = shown[0]
+    names = sorted(f["resourceName"] for f in report["findings"] if f["checkId"] == worst and f["status"] == "fail")
+    line = next(line for line in block.splitlines() if f" {worst} " in line)
+    assert f"{len(names)} resources: " in line and all(name in line for name in names)
