@@ -4,6 +4,8 @@ Shapes follow the azure-rest-api-specs example responses named in each test."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from auditor.checks.transport import TLS_FLOORS
 
@@ -202,3 +204,24 @@ def test_appservice_min_tls_is_read_from_config_web():
     # App Service still serves TLS 1.0/1.1 to an app set to allow them: the platform retires them for inbound
     # connections on 31 May 2027 (learn.microsoft.com/azure/app-service/tls-minimum-version), so 1.0 fails.
     assert result == {"new": "pass", "old": "fail", "unread": "not_assessed"}
+
+
+@pytest.mark.parametrize("shape", ["resource-graph", "resource-array"])
+def test_inputs_without_an_api_version_take_the_older_blob_default_and_say_so(tmp_path, shape):
+    # A Resource Graph answer (its data/count/skip_token envelope) or a plain array of resources names no
+    # api-version, so an account without allowBlobPublicAccess gets the pre-2023-01-01 default ("the default
+    # interpretation is true") and the evidence says it was assumed.
+    from auditor import snapshot as snapshots
+    from auditor.audit import AuditRequest, run_audit
+
+    silent = storage("silent") | {"resourceGroup": "rg-test", "subscriptionId": "00000000-0000-0000-0000-000000000001"}
+    document = {"count": 1, "data": [silent], "skip_token": None, "total_records": 1} if shape == "resource-graph" \
+        else [silent]
+    path = tmp_path / "input.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    snap = snapshots.load(path)
+    report = run_audit(AuditRequest(snapshot=snap))
+    (finding,) = [f for f in report["findings"] if f["checkId"] == "transport.storage.blob-public-access"]
+    assert finding["status"] == "fail"
+    notes = {o["path"]: o["observed"] for o in finding["evidence"]["observations"]}
+    assert "unknown" in str(notes["apiVersion"]) and "older default" in str(notes["apiVersion"])
