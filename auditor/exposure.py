@@ -152,6 +152,7 @@ class Graph:
         self.edges: list[Edge] = []
         self.gaps: list[str] = []
         self._out: dict[str, list[Edge]] = {}
+        self._in: dict[str, list[Edge]] = {}
         self._states: dict[str, dict[tuple[str, bool], tuple[Edge, ...]]] | None = None
 
     # -- building ------------------------------------------------------------------------------
@@ -163,43 +164,55 @@ class Graph:
             return
         self.edges.append(edge)
         self._out.setdefault(edge.source, []).append(edge)
+        self._in.setdefault(edge.target, []).append(edge)
         self._states = None
 
     def outgoing(self, key: str) -> list[Edge]:
         return self._out.get(key, [])
 
     # -- judging -------------------------------------------------------------------------------
+    def _step(self, cls: str, known: bool, edge: Edge) -> tuple[str, bool]:
+        """The (class, every hop known) of a path after it takes `edge`."""
+        node = self.nodes[edge.target]
+        next_cls, next_known = cls, known and edge.known
+        if cls != "waf":
+            if node.waf == "waf":
+                next_cls = "waf"
+            elif node.waf == "weak":
+                next_cls = "weak"
+            elif node.waf == "unknown":
+                next_known = False
+        return next_cls, next_known
+
     def _propagate(self) -> dict[str, dict[tuple[str, bool], tuple[Edge, ...]]]:
+        if self._states is None:
+            self._states = self._walk()
+        return self._states
+
+    def _walk(self, skip_internet_into: str | None = None) -> dict[str, dict[tuple[str, bool], tuple[Edge, ...]]]:
         """Breadth-first over (node, class so far, every hop known): at most six states a node, so
         linear in the edges, and each state keeps one shortest example path."""
-        if self._states is not None:
-            return self._states
         states: dict[str, dict[tuple[str, bool], tuple[Edge, ...]]] = {INTERNET: {("around", True): ()}}
         queue: deque[tuple[str, str, bool]] = deque([(INTERNET, "around", True)])
         while queue:
             key, cls, known = queue.popleft()
             path = states[key][(cls, known)]
             for edge in self.outgoing(key):
-                node = self.nodes[edge.target]
-                next_cls, next_known = cls, known and edge.known
-                if cls != "waf":
-                    if node.waf == "waf":
-                        next_cls = "waf"
-                    elif node.waf == "weak":
-                        next_cls = "weak"
-                    elif node.waf == "unknown":
-                        next_known = False
-                seen = states.setdefault(edge.target, {})
-                if (next_cls, next_known) in seen:
+                if key == INTERNET and edge.target == skip_internet_into:
                     continue
-                seen[(next_cls, next_known)] = (*path, edge)
-                queue.append((edge.target, next_cls, next_known))
-        self._states = states
+                state = self._step(cls, known, edge)
+                seen = states.setdefault(edge.target, {})
+                if state in seen:
+                    continue
+                seen[state] = (*path, edge)
+                queue.append((edge.target, *state))
         return states
 
-    def reach(self, key: str) -> Reach:
+    def reach(self, key: str, *, besides_own_endpoint: bool = False) -> Reach:
+        """How the internet reaches `key`; with `besides_own_endpoint`, through other hops only,
+        as if the node's own edge from the Internet (its public endpoint) were closed."""
         key = key.lower()
-        found = self._propagate().get(key, {})
+        found = self._found_besides_own_endpoint(key) if besides_own_endpoint else self._propagate().get(key, {})
         for cls in ("around", "weak"):
             if (cls, True) in found:
                 return Reach(cls, Path(key, cls, found[(cls, True)]))
@@ -213,6 +226,26 @@ class Graph:
         if ("waf", True) in found:
             return Reach("waf", Path(key, "waf", found[("waf", True)]))
         return Reach("private", None)
+
+    def has_own_endpoint(self, key: str) -> bool:
+        """Whether the Internet reaches `key` directly, by an edge known to exist (its own public endpoint)."""
+        key = key.lower()
+        return any(edge.source == INTERNET and edge.known for edge in self._in.get(key, []))
+
+    def _found_besides_own_endpoint(self, key: str) -> dict[tuple[str, bool], tuple[Edge, ...]]:
+        if self.outgoing(key):  # a way in could loop through the node itself: walk again without its edge
+            return self._walk(skip_internet_into=key).get(key, {})
+        # A sink: its predecessors' states do not depend on it, so one step from each is exact.
+        states = self._propagate()
+        found: dict[tuple[str, bool], tuple[Edge, ...]] = {}
+        for edge in self._in.get(key, []):
+            if edge.source == INTERNET:
+                continue
+            for (cls, known), path in states.get(edge.source, {}).items():
+                state = self._step(cls, known, edge)
+                if state not in found or len(path) + 1 < len(found[state]):
+                    found[state] = (*path, edge)
+        return found
 
     def _unknown_reason(self, edges: Iterable[Edge]) -> str:
         reasons = []

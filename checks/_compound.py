@@ -7,7 +7,7 @@ separate checks then answer not_applicable and point at it, so that a report cou
 
 from __future__ import annotations
 
-from auditor.api import Status, Verdict
+from auditor.api import DataError, Resource, Status, Verdict
 from auditor.model import Observation
 
 #: Service keys (network.SERVICES and identity.KEY_AUTH rows) of the data and AI services judged
@@ -27,3 +27,17 @@ def subsumed(key: str) -> Verdict:
         f"reachable from the internet and accepting keys: reported once, as the critical finding {compound_id(key)}",
         (Observation("reportedAs", compound_id(key)),),
     )
+
+
+def accepts_keys_too(res: Resource, key: str) -> bool:
+    """Whether a service of the compound also accepts keys; an unreadable key setting counts as not,
+    so that the separate findings keep what each could read."""
+    if key not in COMPOUND_KEYS:
+        return False
+    from auditor.checks.identity import accepts_keys
+
+    try:
+        verdict = accepts_keys(res, key)
+    except DataError:
+        return False
+    return verdict is None or verdict.status is Status.FAIL

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from auditor.checks._compound import accepts_keys_too, compound_id
 from auditor.checks._waf import FD_READS
 from auditor.checks.ingress import _network, _within
 from auditor.checks.network import SERVICES
@@ -153,8 +154,10 @@ def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
     rationale=(
         "The guide keeps Redis, Cosmos DB, Azure OpenAI, Speech and Key Vault behind private endpoints, reached "
         "only by the apps behind the gateway. A path from the internet that crosses no WAF in Prevention mode "
-        "(the service's own public endpoint, a public app that names it, an external API Management gateway "
-        "in front of it) lets an attacker reach the data with nothing to stop an injection or a flood."
+        "(a public app that names it, an external API Management gateway in front of it) lets an attacker "
+        "reach the data with nothing to stop an injection or a flood. The service's own public endpoint is the "
+        "same hole as its public-access finding (network.*.public-access, or exposure.*.public-with-keys when "
+        "keys work too), so it is reported there once and this check judges the other ways in."
     ),
     remediation=Remediation(
         text="Close the hop that is reachable from the internet: disable the service's public network access "
@@ -166,8 +169,33 @@ def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
     refs=[EXPOSURE_DOC, "https://learn.microsoft.com/azure/private-link/private-endpoint-overview"],
 )
 def path_around_waf(res: Resource, ctx: Context) -> Verdict:
-    cls, hops, reason = _reach(res, ctx)
-    return _judged(cls, hops, reason, "no internet path, or each through a WAF in Prevention")
+    expected = "no internet path, or each through a WAF in Prevention"
+    graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
+    if not graph.has_own_endpoint(res.id):
+        cls, hops, reason = _reach(res, ctx)
+        return _judged(cls, hops, reason, expected)
+    # Its own public endpoint is one hole, counted once by the service's public-access check (or the
+    # compound finding when keys also work, docs/severity.md); here only the other ways in are judged.
+    reach = graph.reach(res.id, besides_own_endpoint=True)
+    own = _own_endpoint_check(res)
+    if reach.cls in ("private", "waf"):
+        return Verdict(
+            Status.NOT_APPLICABLE,
+            f"only its own public endpoint bypasses the WAF: reported once, by {own}",
+            (Observation("reportedAs", own),),
+        )
+    hops = graph.describe(reach.path) if reach.path else []
+    if len(hops) > 1:
+        res.note("path", hops)
+    return _judged(reach.cls, hops, reach.reason, expected)
+
+
+def _own_endpoint_check(res: Resource) -> str:
+    """The finding that holds the service's public endpoint: the compound one when keys work too."""
+    key = next(s.key for s in SERVICES if s.rtype.lower() == res.type.lower())
+    if accepts_keys_too(res, key):
+        return compound_id(key)
+    return f"network.{key}.public-access"
 
 
 def _gateway_subnets(ctx: Context) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:

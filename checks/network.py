@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from auditor.checks._compound import COMPOUND_KEYS, subsumed
+from auditor.checks._compound import accepts_keys_too, subsumed
 from auditor.checks._iprules import admits_everyone, rule_values
 from auditor.checks._site import SITE_CONFIG, site_setting
 
@@ -440,23 +440,13 @@ def _public_access_check(service: Service) -> Callable[[Resource, Context], Verd
     )
     def public_access(res: Resource, ctx: Context) -> Verdict:
         verdict = public_access_verdict(res, service, ctx)
-        if verdict.status is Status.FAIL and service.key in COMPOUND_KEYS and _accepts_keys(res, service.key):
+        if verdict.status is Status.FAIL and accepts_keys_too(res, service.key):
             return subsumed(service.key)
         return verdict
 
     public_access.__name__ = f"public_access_{service.key.replace('-', '_')}"
     return public_access
 
-
-def _accepts_keys(res: Resource, key: str) -> bool:
-    """Whether the service also accepts keys; an unreadable key setting counts as not."""
-    from auditor.checks.identity import accepts_keys
-
-    try:
-        verdict = accepts_keys(res, key)
-    except DataError:
-        return False
-    return verdict is None or verdict.status is Status.FAIL
 
 
 def _private_endpoint_check(service: Service) -> Callable[[Resource, Context], Verdict]:

@@ -590,9 +590,48 @@ def test_public_redis_without_private_endpoint_is_reachable_around_the_waf(pna):
     graph = graph_of(world)
     reach = graph.reach(redis(pna)["id"])
     assert reach.cls == "around" and [e.source for e in reach.path.edges] == ["internet"]
+    # One hole, one finding (docs/severity.md "report it once"): the public endpoint is the service's
+    # own public-access finding (or the compound one when keys work too), not a second critical here.
+    (finding,) = run_check("exposure.path-around-waf", world)
+    assert finding.status.value == "not_applicable"
+    assert "reported once, by exposure.redis.public-with-keys" in finding.evidence["message"]
+    # This cache accepts access keys too, so the hole is the one critical compound finding.
+    (compound,) = run_check("exposure.redis.public-with-keys", world)
+    assert compound.status.value == "fail" and compound.severity.value == "critical"
+    keyless = redis(pna)
+    keyless["properties"]["disableAccessKeyAuthentication"] = True
+    assert verdicts("network.redis.public-access", [keyless]) == {"redis-voice": "fail"}
+    (finding,) = run_check("exposure.path-around-waf", [keyless])
+    assert finding.status.value == "not_applicable"
+    assert "reported once, by network.redis.public-access" in finding.evidence["message"]
+
+
+def test_public_redis_that_a_public_app_also_names_fails_for_the_other_way_in():
+    app = container_app(
+        "ca-stray", env="cae-public", env_vars=[("REDIS_HOST", "redis-voice.redis.cache.windows.net:6380")]
+    )
+    world = [environment("cae-public", internal=False), app, redis("Enabled")]
+    assert graph_of(world).reach(redis("Enabled")["id"]).path.edges[0].target == redis("Enabled")["id"].lower()
     (finding,) = run_check("exposure.path-around-waf", world)
     assert finding.status.value == "fail" and finding.severity.value == "critical"
-    assert "Internet → redis-voice" in finding.evidence["message"]
+    assert "Internet → ca-stray → redis-voice" in finding.evidence["message"]
+
+
+def test_a_way_in_through_the_node_itself_is_not_counted_when_its_endpoint_is_closed():
+    """The walk without the node's own edge: a loop back through the node cannot reach it."""
+    from auditor.exposure import INTERNET, Edge, Graph, Node
+
+    graph = Graph()
+    for key, tier in (("internet", "internet"), ("svc", "data"), ("app", "compute")):
+        graph.add_node(Node(key, key, "t", tier))
+    graph.add_edge(Edge(INTERNET, "svc", "public endpoint"))
+    graph.add_edge(Edge("svc", "app", "names"))
+    graph.add_edge(Edge("app", "svc", "setting"))
+    assert graph.reach("svc").cls == "around"
+    assert graph.reach("svc", besides_own_endpoint=True).cls == "private"
+    graph.add_edge(Edge(INTERNET, "app", "public ingress"))
+    other = graph.reach("svc", besides_own_endpoint=True)
+    assert other.cls == "around" and [e.source for e in other.path.edges] == ["internet", "app"]
 
 
 def test_private_redis_reached_by_an_app_behind_the_gateway_is_through_the_waf():

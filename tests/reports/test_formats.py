@@ -217,6 +217,25 @@ def test_html_is_self_contained_and_escaped(reports, name):
         assert "x" * 10000 in html
 
 
+def test_html_says_a_shared_expectation_once_per_check(reports):
+    report = json.loads(json.dumps(reports["demo"]))
+    by_check: dict[str, list[dict]] = {}
+    for finding in report["findings"]:
+        by_check.setdefault(finding["checkId"], []).append(finding)
+    shared_id, shared = next((c, fs) for c, fs in by_check.items() if len(fs) > 1 and "expected" in fs[0]["evidence"])
+    for finding in shared:
+        finding["evidence"]["expected"] = "one-shared-expectation"
+    mixed_id, mixed = next((c, fs) for c, fs in by_check.items() if len(fs) > 1 and c != shared_id)
+    for i, finding in enumerate(mixed):
+        finding["evidence"]["expected"] = f"distinct-expectation-{i}"
+    html = render("html", report).decode()
+    section = html[html.index(f'id="check-{shared_id}"') :].split("</section>")[0]
+    assert section.count("one-shared-expectation") == 1
+    assert "each expects <code>one-shared-expectation</code>" in section.split("</header>")[0]
+    section = html[html.index(f'id="check-{mixed_id}"') :].split("</section>")[0]
+    assert all(f"expected <code>distinct-expectation-{i}</code>" in section for i in range(len(mixed)))
+
+
 def test_html_report_of_5000_findings_stays_under_3_mb(reports):
     report = with_many_findings(reports["demo"], 5000)
     assert len(render("html", report)) < 3_000_000
