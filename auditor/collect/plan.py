@@ -22,7 +22,7 @@ API_VERSIONS = {
     "microsoft.servicebus": "2022-10-01-preview",
     "microsoft.eventhub": "2024-01-01",
     "microsoft.signalrservice": "2024-03-01",
-    # publicNetworkAccess, appInsightsConfiguration and openTelemetryConfiguration of environments.
+    # Container apps: publicNetworkAccess and the current scale and probe shapes.
     "microsoft.app": "2025-07-01",
     "microsoft.network": "2024-05-01",
     "microsoft.cdn": "2024-02-01",
@@ -52,6 +52,9 @@ TYPE_API_VERSIONS = {
     "microsoft.insights/activitylogalerts": "2020-10-01",
     "microsoft.insights/diagnosticsettings": "2021-05-01-preview",
     "microsoft.network/frontdoorwebapplicationfirewallpolicies": "2024-02-01",
+    # Environments: appInsightsConfiguration and openTelemetryConfiguration are in the preview
+    # ManagedEnvironment shape (2025-02-02-preview), not in the stable 2025-07-01 one.
+    "microsoft.app/managedenvironments": "2025-02-02-preview",
 }
 #: Types listed a second time with an older api-version, because rules made with it keep their own
 #: shape: scheduled query rules created with 2018-04-16 (query under properties.source).

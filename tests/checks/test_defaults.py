@@ -152,14 +152,6 @@ def test_the_collector_reads_environments_at_an_api_version_with_public_network_
     assert "publicNetworkAccess" in ENVIRONMENT_PROPERTIES_BY_API_VERSION.get(api_version(ENV), set())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="auditor/collect/plan.py reads Microsoft.App/managedEnvironments at the stable 2025-07-01, whose "
-    "ManagedEnvironment has no appInsightsConfiguration or openTelemetryConfiguration, so "
-    "monitor.workload-telemetry never sees an environment-level Application Insights or OpenTelemetry wiring "
-    "in a collected snapshot; reading environments at 2025-02-02-preview fixes it (collection code, owned by "
-    "the collection change; drop this marker then)",
-)
 def test_the_collector_reads_environments_at_an_api_version_with_their_telemetry_settings():
     from auditor.collect.plan import api_version
 
