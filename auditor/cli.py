@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import click
 
 from auditor.collect.command import collect_command, live_options, wants_live
+from auditor.collect.merge import merge_command
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -309,6 +310,7 @@ def checks_show(check_id: str, fmt: str, checks_dirs: tuple[str, ...]) -> None:
 
 
 cli.add_command(collect_command)
+cli.add_command(merge_command)
 
 
 def main() -> None:

@@ -194,6 +194,11 @@ class Collector:
             job = _GraphRead(tuple(batch), self.graph_types)
             for sub in batch:
                 self._open[sub] += 1
+                # Resource Graph leaves out silently what the caller cannot read: ask what it may.
+                scope = f"/subscriptions/{sub}"
+                self._submit(
+                    pool, _Read(sub, graph.PERMISSIONS_TYPE, scope, f"{scope}/providers/{graph.PERMISSIONS_TYPE}")
+                )
             self._pending[pool.submit(self._query, job)] = job
         for sub in batch:
             for rtype in self.plan.top_level:
@@ -230,6 +235,9 @@ class Collector:
     def _execute(self, read: _Read) -> list[dict[str, Any]]:
         if read.rtype == SITE_CONFIG:
             return [self._app_settings(read)]
+        if read.rtype == graph.PERMISSIONS_TYPE:
+            url = f"{read.path}?{urlencode({'api-version': graph.PERMISSIONS_API_VERSION})}"
+            return [{"permissions": self.reader.request("GET", url, read.rtype)}]
         try:
             return self.reader.list(read.path, read.rtype)
         except ReadError as exc:
@@ -301,6 +309,17 @@ class Collector:
         }
 
     def _absorb(self, pool: ThreadPoolExecutor, read: _Read, items: list[dict[str, Any]]) -> None:
+        if read.rtype == graph.PERMISSIONS_TYPE:
+            unreadable = graph.unreadable_types(items[0]["permissions"], self.graph_types)
+            for rtype in sorted(unreadable):
+                error = ReadError(
+                    "NotReadableAtSubscriptionScope",
+                    f"the identity may not read {rtype} on the whole subscription, and Resource Graph "
+                    "leaves out silently what it cannot read",
+                    403,
+                )
+                self._fail(_Read(read.subscription, rtype, read.scope, ""), error)
+            return
         key = (read.subscription, read.rtype)
         self.counts[key] = self.counts.get(key, 0)
         kept = self._resources[read.subscription]
@@ -326,6 +345,10 @@ class Collector:
 
     def _fail(self, read: _Read, error: ReadError) -> None:
         """Record the failure, and the same gap for every type below: their absence proves nothing."""
+        if read.rtype == graph.PERMISSIONS_TYPE:  # what Resource Graph answered cannot be trusted
+            for rtype in self.graph_types:
+                self._fail(_Read(read.subscription, rtype, read.scope, read.path), error)
+            return
         denied = error.status in DENIED_STATUSES
         entry = {
             "subscriptionId": read.subscription,

@@ -87,3 +87,47 @@ def as_arm_shape(row: dict[str, Any], planned: dict[str, str]) -> dict[str, Any]
     rtype = str(resource.get("type", ""))
     resource["type"] = planned.get(rtype.lower(), rtype)
     return resource
+
+
+PERMISSIONS_TYPE = "Microsoft.Authorization/permissions"
+PERMISSIONS_API_VERSION = "2022-04-01"
+
+
+def unreadable_types(permissions: Any, types: Iterable[str]) -> set[str]:
+    """The `types` the caller may not read at subscription scope, from the answer of
+    GET /subscriptions/{id}/providers/Microsoft.Authorization/permissions. Resource Graph leaves
+    out what the caller cannot read without saying so (it filters by role-based access), so a
+    type read there is complete only where `{type}/read` is granted on the whole subscription."""
+    grants = permissions.get("value") if isinstance(permissions, dict) else None
+    if not isinstance(grants, list):
+        return set(types)
+    unreadable = set()
+    for rtype in types:
+        action = f"{rtype}/read".lower()
+        if not any(_grants(grant, action) for grant in grants if isinstance(grant, dict)):
+            unreadable.add(rtype)
+    return unreadable
+
+
+def _grants(grant: dict[str, Any], action: str) -> bool:
+    actions, denied = grant.get("actions"), grant.get("notActions") or []
+    if not isinstance(actions, list) or not isinstance(denied, list):
+        return False
+    return any(_matches(str(p), action) for p in actions) and not any(_matches(str(p), action) for p in denied)
+
+
+def _matches(pattern: str, action: str) -> bool:
+    """An Azure RBAC action pattern ('*', '*/read', 'Microsoft.KeyVault/*') against an action,
+    without a regex: the pieces between wildcards must appear in order."""
+    pieces = pattern.lower().split("*")
+    if len(pieces) == 1:
+        return pieces[0] == action
+    if not action.startswith(pieces[0]) or not action.endswith(pieces[-1]):
+        return False
+    position, end = len(pieces[0]), len(action) - len(pieces[-1])
+    for piece in pieces[1:-1]:
+        found = action.find(piece, position, end)
+        if found < 0:
+            return False
+        position = found + len(piece)
+    return position <= end

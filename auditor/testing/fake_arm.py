@@ -15,6 +15,7 @@ can prove the collector never writes.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
 import math
 import re
@@ -82,8 +83,13 @@ class FakeArm:
     management_groups: dict[str, str] = field(default_factory=dict)
     #: Resource Graph's per-user quota: (queries, window in seconds); Azure's default is (15, 5).
     graph_quota: tuple[int, float] | None = (15, 5.0)
+    #: Rows per Resource Graph page, at most the query's $top (golive asks for 1,000).
+    graph_page_size: int = 1000
     #: Columns of the Resource Graph row of some resource ids that differ from what ARM returns.
     graph_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The caller's permissions per subscription id, as Microsoft.Authorization/permissions lists
+    #: them; a subscription not named grants "*/read".
+    permissions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -147,6 +153,29 @@ class FakeArm:
         with self._lock:
             bucket = self._buckets.setdefault(key, TokenBucket(*self.read_quota))
             return bucket.take()
+
+    def readable_resources(self) -> list[dict[str, Any]]:
+        """What Resource Graph shows the caller: it filters by role-based access, silently. A
+        resource under a path answered 401/403 by a fault, or of a type the subscription's
+        `permissions` do not grant read on, is left out."""
+        denied = [f for f in self.faults if f.status in (401, 403) and f.times is None]
+        grants = {k.lower(): v for k, v in self.permissions.items()}
+
+        def readable(resource: dict[str, Any]) -> bool:
+            rid = resource["id"].lower()
+            if any(re.search(f.pattern, rid) for f in denied):
+                return False
+            granted = grants.get(rid.split("/")[2])
+            if granted is None:
+                return True
+            action = f"{resource['type'].lower()}/read"
+            return any(
+                any(fnmatch.fnmatchcase(action, a.lower()) for a in g.get("actions", []))
+                and not any(fnmatch.fnmatchcase(action, a.lower()) for a in g.get("notActions", []))
+                for g in granted
+            )
+
+        return [r for r in self.document["resources"] if readable(r)]
 
     def descendants(self, group: str) -> list[dict[str, Any]] | None:
         """What the management group descendants API lists below `group`, at every depth, or None
@@ -220,6 +249,10 @@ class FakeArm:
             return self._page(value, path, query)
         if key in self._items:
             return 200, self._items[key]
+        granted = re.fullmatch(r"/subscriptions/([^/]+)/providers/microsoft\.authorization/permissions", key)
+        if granted is not None and granted.group(1) in self._subscriptions:
+            grants = {k.lower(): v for k, v in self.permissions.items()}.get(granted.group(1))
+            return 200, {"value": grants if grants is not None else [{"actions": ["*/read"], "notActions": []}]}
         parts = key.split("/")
         if len(parts) < 3 or parts[1] != "subscriptions":
             return 404, _error("InvalidResourceType", f"'{path}' is not an ARM path this fake serves.")
@@ -399,7 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer = 400, _error("MissingApiVersionParameter", "The api-version query parameter is required.")
         else:
             status, answer = fake_graph.answer(
-                arm.document["resources"], body, {k.lower(): v for k, v in arm.graph_rows.items()}
+                arm.readable_resources(), body, {k.lower(): v for k, v in arm.graph_rows.items()}, arm.graph_page_size
             )
         arm.record("POST", split.path, split.query, status, "resourcegraph")
         self._send(status, json.dumps(answer).encode(), headers)

@@ -59,7 +59,7 @@ def quota_headers(remaining: int, resets: float) -> dict[str, str]:
 
 
 def answer(
-    resources: list[dict[str, Any]], body: bytes, overrides: dict[str, dict[str, Any]]
+    resources: list[dict[str, Any]], body: bytes, overrides: dict[str, dict[str, Any]], page_size: int = _MAX_ROWS
 ) -> tuple[int, dict[str, Any]]:
     """The answer to one query body; `overrides` replaces columns of the rows of some ids, for a
     row whose shape differs from what ARM returns."""
@@ -85,6 +85,7 @@ def answer(
     top = options.get("$top", _MAX_ROWS)
     if not isinstance(top, int) or not 1 <= top <= _MAX_ROWS:
         return 400, _error("BadRequest", f"$top must be between 1 and {_MAX_ROWS}.")
+    top = min(top, page_size)
     start = _offset(options.get("$skipToken"))
     if start is None:
         return 400, _error("InvalidSkipToken", "The $skipToken is not one this server issued.")
