@@ -194,6 +194,13 @@ def collect_to_file(
         click.echo(f"golive: resuming: {len(complete)} subscription(s) already complete, {len(todo)} to read", err=True)
     try:
         stats = run_collection(plan, diag_targets, options, reader, todo, partial.add)
+    except KeyboardInterrupt:
+        click.echo(
+            f"golive: {len(partial.complete)} complete subscription(s) kept in {partial.path}; "
+            "run again with --resume to go on",
+            err=True,
+        )
+        raise
     finally:
         partial.close()
     if not quiet:
