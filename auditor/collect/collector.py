@@ -12,10 +12,11 @@ therefore could not be read, and the run goes on.
 
 from __future__ import annotations
 
+import queue
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 from urllib.parse import urlencode
@@ -141,6 +142,7 @@ class Collector:
         self._failures: dict[str, list[dict[str, Any]]] = {}
         self._open: dict[str, int] = {}
         self._pending: dict[Future[Any], _Read | _GraphRead] = {}
+        self._done: queue.SimpleQueue[Future[Any]] = queue.SimpleQueue()
         self._progress = _Progress(sys.stderr if options.progress else None)
         self.done = 0
         self.total = 0
@@ -149,15 +151,14 @@ class Collector:
 
     def run(self, subscriptions: list[str]) -> None:
         pool = ThreadPoolExecutor(max_workers=max(1, self.options.concurrency), thread_name_prefix="golive-read")
-        queue = list(graph.batches(subscriptions, max(1, min(self.options.batch, graph.MAX_SUBSCRIPTIONS_PER_QUERY))))
-        queue.reverse()
+        batches = list(graph.batches(subscriptions, max(1, min(self.options.batch, graph.MAX_SUBSCRIPTIONS_PER_QUERY))))
+        batches.reverse()
         self.total = len(subscriptions)
         try:
-            while queue or self._pending:
-                while queue and len(self._open) < 2 * self.options.batch:
-                    self._start(pool, queue.pop())
-                done, _ = wait(self._pending, return_when=FIRST_COMPLETED)
-                for future in done:
+            while batches or self._pending:
+                while batches and len(self._open) < 2 * self.options.batch:
+                    self._start(pool, batches.pop())
+                for future in self._finished():
                     job = self._pending.pop(future)
                     if isinstance(job, _GraphRead):
                         self._absorb_graph(pool, job, future)
@@ -174,6 +175,22 @@ class Collector:
             raise
         pool.shutdown()
         self._show(final=True)
+
+    def _finished(self) -> list[Future[Any]]:
+        """The jobs done since last asked, waiting for one if none is. Futures report themselves
+        on a queue as they finish: with thousands pending, concurrent.futures.wait would scan
+        them all for every answer."""
+        done: list[Future[Any]] = []
+        while not done:
+            try:  # with a timeout, so that Ctrl-C is seen while waiting
+                done.append(self._done.get(timeout=0.5))
+            except queue.Empty:
+                continue
+        while True:
+            try:
+                done.append(self._done.get_nowait())
+            except queue.Empty:
+                return done
 
     def _show(self, final: bool = False) -> None:
         pacer = self.reader.pacer
@@ -199,7 +216,7 @@ class Collector:
                 self._submit(
                     pool, _Read(sub, graph.PERMISSIONS_TYPE, scope, f"{scope}/providers/{graph.PERMISSIONS_TYPE}")
                 )
-            self._pending[pool.submit(self._query, job)] = job
+            self._track(pool.submit(self._query, job), job)
         for sub in batch:
             for rtype in self.plan.top_level:
                 if rtype in self.graph_types:
@@ -230,7 +247,11 @@ class Collector:
 
     def _submit(self, pool: ThreadPoolExecutor, read: _Read) -> None:
         self._open[read.subscription] += 1
-        self._pending[pool.submit(self._execute, read)] = read
+        self._track(pool.submit(self._execute, read), read)
+
+    def _track(self, future: Future[Any], job: _Read | _GraphRead) -> None:
+        self._pending[future] = job
+        future.add_done_callback(self._done.put)
 
     def _execute(self, read: _Read) -> list[dict[str, Any]]:
         if read.rtype == SITE_CONFIG:
