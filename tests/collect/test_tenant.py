@@ -7,6 +7,7 @@ import copy
 import gzip
 import json
 import math
+import time
 from pathlib import Path
 from typing import Any
 
@@ -337,6 +338,12 @@ def test_timeout_and_retries_options(tenant, tmp_path):
     doc["scope"]["subscriptions"] = doc["scope"]["subscriptions"][:1]
     with FakeArm(doc, faults=[Fault(r"/providers/microsoft.web/sites$", status=200, delay=2.5)]) as arm:
         result = _collect_cli(arm, tmp_path / "s.json", "--timeout", "1", "--retries", "1", subs=subscriptions_of(doc))
+        deadline = time.monotonic() + 10  # the fake logs a slow answer when it is sent, after golive gave up
+        while len([e for e in arm.log if e.path.lower().endswith("/microsoft.web/sites")]) < 2:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        time.sleep(3.0)  # a third attempt, had there been one, would be answered (and logged) by now
         slow = [e for e in arm.log if e.path.lower().endswith("/microsoft.web/sites")]
     assert result.code == 0, result.err
     assert len(slow) == 2  # one try and one retry, then given up on
