@@ -235,15 +235,16 @@ def _write_reports(
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
-@click.argument("result", metavar="RESULT.json")
+@click.argument("results", nargs=-1, required=True, metavar="RESULT.json...")
 @click.option("--format", "formats", multiple=True, metavar="LIST", help="Formats to render (default: html).")
 @click.option("--output-dir", "-o", default=DEFAULT_OUTPUT_DIR, show_default=True, metavar="DIR")
 @click.option("--sarif-include-not-assessed", is_flag=True, help="Add not_assessed findings to SARIF as notes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def report(
-    result: str, formats: tuple[str, ...], output_dir: str, sarif_include_not_assessed: bool, quiet: bool
+    results: tuple[str, ...], formats: tuple[str, ...], output_dir: str, sarif_include_not_assessed: bool, quiet: bool
 ) -> None:
-    """Re-render a saved JSON report in other formats, without auditing again."""
+    """Re-render a saved JSON report in other formats, without auditing again. Several reports
+    (of a sharded audit) are joined into one; overlaps are reported, a conflict stops (exit 2)."""
     from auditor import reports
     from auditor.baseline import load as load_report
 
@@ -253,7 +254,15 @@ def report(
         raise click.BadParameter(str(exc), param_hint="--format") from None
     if output_dir == "-":
         raise click.BadParameter("give a directory", param_hint="--output-dir")
-    document = load_report(result)
+    document = load_report(results[0])
+    if len(results) > 1:
+        from auditor.join import join_reports
+        from auditor.snapshot import validate_document
+
+        document, overlaps = join_reports([(r, load_report(r)) for r in results])
+        validate_document(document, "report.schema.json", "the joined report")
+        for line in overlaps[:20]:
+            click.echo(f"golive: overlap: {line}", err=True)
     written, notes = _write_reports(document, names, output_dir, {"include_not_assessed": sarif_include_not_assessed})
     if not quiet:
         for line in written + notes:

@@ -357,3 +357,33 @@ def test_help_lists_the_scope_options():
                    "--source", "--timeout", "--retries"):  # fmt: skip
         assert option in text
     assert GOLIVE and ROOT
+
+
+def test_golive_report_joins_the_reports_of_shards_into_the_report_of_one_run(tenant, tmp_path):
+    with FakeArm(tenant) as arm:
+        whole = _collect_cli(arm, tmp_path / "whole.json.gz")
+        shards = [_collect_cli(arm, tmp_path / f"shard-{k}.json.gz", "--shard", f"{k}/2") for k in (1, 2)]
+    assert whole.code == 0 and all(s.code == 0 for s in shards)
+    for name in ("whole", "shard-1", "shard-2"):
+        golive("audit", "--snapshot", str(tmp_path / f"{name}.json.gz"), "-o", str(tmp_path / name), "-q")
+    reports = [str(tmp_path / f"shard-{k}" / "golive-report.json") for k in (1, 2)]
+    joined = golive("report", *reports, "--format", "json,html", "-o", str(tmp_path / "joined"))
+    assert joined.code == 0, joined.err
+    one = json.loads((tmp_path / "whole" / "golive-report.json").read_text())
+    both = json.loads((tmp_path / "joined" / "golive-report.json").read_text())
+
+    def key(f: dict[str, Any]) -> tuple[str, str]:
+        return f["checkId"], f["resourceId"].lower()
+
+    assert sorted(both["findings"], key=key) == sorted(one["findings"], key=key)
+    assert both["summary"] == one["summary"] and both["checklist"] == one["checklist"]
+    assert {s["subscriptionId"] for s in both["scope"]["subscriptions"]} == set(subscriptions_of(tenant))
+    assert (tmp_path / "joined" / "golive-report.html").exists()
+    # the same report twice: overlaps, reported; a finding that differs: a conflict, nothing written
+    twice = golive("report", reports[0], reports[0], "--format", "json", "-o", str(tmp_path / "twice"))
+    assert twice.code == 0 and "overlap:" in twice.err
+    changed = json.loads(Path(reports[0]).read_text())
+    changed["findings"][0]["status"] = "pass" if changed["findings"][0]["status"] != "pass" else "fail"
+    (tmp_path / "changed.json").write_text(json.dumps(changed))
+    conflict = golive("report", reports[0], str(tmp_path / "changed.json"), "-o", str(tmp_path / "conflict"))
+    assert conflict.code == 2 and "differs from" in conflict.err and not (tmp_path / "conflict").exists()
