@@ -10,8 +10,9 @@ Per type, docs/collecting.md says why a type is read here or from ARM. What Reso
 lacks or holds incompletely stays on ARM: child collections (APIM APIs, policies, backends,
 ...), extension resources (diagnostic settings), subscription-level types (budgets), App
 Service sites (their siteConfig is not in `resources`), and every type whose checks read a
-property only a pinned api-version returns (plan.TYPE_API_VERSIONS): Resource Graph holds each
-type at the provider's latest non-preview api-version, which golive cannot choose.
+property only a pinned api-version returns (plan.TYPE_API_VERSIONS, or ARM_ONLY) or take Azure's
+default for an absent property by api-version (ARM_ONLY): Resource Graph holds each type at the
+provider's latest non-preview api-version, which golive can neither choose nor learn.
 """
 
 from __future__ import annotations

@@ -478,3 +478,22 @@ def test_the_joined_report_knows_every_check_judged_on_the_exposure_map():
 
     on_map = {c.meta.id for c in CHECKS if c.fn.__module__.rsplit(".", 1)[-1] == "exposure"}
     assert on_map and on_map == EXPOSURE_MAP_CHECKS
+
+
+def test_each_top_level_type_is_read_where_docs_collecting_says_and_judged_alike():
+    """Every planned top-level type of the hardened fixture (main's newer ones included: Grafana,
+    Event Grid system topics, dashboards, ...) comes from the source graph.from_graph names, and
+    the findings are those of an ARM-only collection."""
+    doc = document("hardened")
+    with FakeArm(doc) as arm:
+        by_graph, _ = run(arm, doc, source="resourcegraph")
+        by_arm, _ = run(arm, doc, source="arm")
+    sources = {(c["subscriptionId"], c["type"]): c["source"] for c in by_graph.coverage if c["collected"]}
+    top_level = make_plan(NEEDED).top_level
+    for (_, rtype), source in sources.items():
+        if rtype in top_level:
+            assert source == ("resourcegraph" if from_graph(rtype) else "arm"), rtype
+    read_by_graph = {t for (_, t), s in sources.items() if s == "resourcegraph"}
+    assert {"Microsoft.Dashboard/grafana", "Microsoft.EventGrid/systemTopics"} <= read_by_graph
+    assert not read_by_graph & {"Microsoft.Portal/dashboards", "Microsoft.Storage/storageAccounts"}
+    assert findings(by_graph) == findings(by_arm)
