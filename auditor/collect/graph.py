@@ -52,8 +52,8 @@ ARM_ONLY = {
     "microsoft.storage/storageaccounts": "the allowBlobPublicAccess default depends on the api-version read with",
     "microsoft.network/applicationgateways": "the default TLS policy depends on the api-version read with",
     # Properties the checks read that the pinned provider api-version returns (plan.API_VERSIONS).
-    "microsoft.app/managedenvironments": "publicNetworkAccess, appInsightsConfiguration and openTelemetryConfiguration "
-    "are read at 2025-07-01",
+    "microsoft.app/managedenvironments": "publicNetworkAccess and the telemetry settings the checks read depend on "
+    "the pinned api-version (2025-07-01), which Resource Graph cannot choose",
     "microsoft.portal/dashboards": "read at the preview api-version 2020-09-01-preview, whose shape the checks "
     "read; Resource Graph holds the latest non-preview one",
 }
