@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 import click
 
 from auditor.collect.command import collect_command, live_options, wants_live
+from auditor.collect.merge import merge_command
 from auditor.model import Area
 from auditor.reports import FORMATS
 
@@ -343,11 +344,11 @@ def _write_reports(
 @cli.command(
     epilog=_examples(
         "golive report golive-report/golive-report.json --format html",
-        "golive report old.json --format sarif,md -o rendered",
+        "golive report shard-1/golive-report.json shard-2/golive-report.json --format html,sarif -o joined",
     )
     + REPORT_EXIT_CODES_HELP
 )
-@click.argument("result", metavar="RESULT.json")
+@click.argument("results", nargs=-1, required=True, metavar="RESULT.json...")
 @click.option(
     "--format", "formats", multiple=True, metavar="LIST", help=f"Formats to render: {FORMAT_NAMES} (default: html)."
 )
@@ -355,9 +356,10 @@ def _write_reports(
 @click.option("--sarif-include-not-assessed", is_flag=True, help="Add not_assessed findings to SARIF as notes.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 def report(
-    result: str, formats: tuple[str, ...], output_dir: str, sarif_include_not_assessed: bool, quiet: bool
+    results: tuple[str, ...], formats: tuple[str, ...], output_dir: str, sarif_include_not_assessed: bool, quiet: bool
 ) -> None:
-    """Re-render a saved JSON report in other formats, without auditing again."""
+    """Re-render a saved JSON report in other formats, without auditing again. Several reports
+    (of a sharded audit) are joined into one; overlaps are reported, a conflict stops (exit 2)."""
     from auditor import reports
     from auditor.baseline import load as load_report
     from auditor.reports.untrusted import check_consistency
@@ -368,8 +370,19 @@ def report(
         raise click.BadParameter(str(exc), param_hint="--format") from None
     if output_dir == "-":
         raise click.BadParameter("give a directory", param_hint="--output-dir")
-    document = load_report(result)
-    check_consistency(document, result)
+    loaded = []
+    for result in results:
+        loaded.append((result, load_report(result)))
+        check_consistency(loaded[-1][1], result)
+    document = loaded[0][1]
+    if len(loaded) > 1:
+        from auditor.join import join_reports
+        from auditor.snapshot import validate_document
+
+        document, overlaps = join_reports(loaded)
+        validate_document(document, "report.schema.json", "the joined report")
+        for line in overlaps[:20]:
+            click.echo(f"golive: overlap: {line}", err=True)
     options = {"include_not_assessed": sarif_include_not_assessed}
     written, notes = _write_reports(document, names, output_dir, options, whole_set=False)
     if not quiet:
@@ -450,6 +463,7 @@ def checks_show(check_id: str, fmt: str, checks_dirs: tuple[str, ...]) -> None:
 
 
 cli.add_command(collect_command)
+cli.add_command(merge_command)
 
 
 def main() -> None:

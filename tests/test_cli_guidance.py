@@ -29,7 +29,8 @@ def test_top_level_help_does_not_cut_command_summaries():
 
 
 @pytest.mark.parametrize(
-    "command", [["audit"], ["report"], ["validate"], ["collect"], ["checks"], ["checks", "list"], ["checks", "show"]]
+    "command",
+    [["audit"], ["report"], ["validate"], ["collect"], ["merge"], ["checks"], ["checks", "list"], ["checks", "show"]],
 )
 def test_each_command_gives_two_examples(command):
     run = golive(*command, "--help")

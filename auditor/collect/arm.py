@@ -12,11 +12,12 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from auditor.collect import auth
+from auditor.collect.pacing import Pacer
 from auditor.collect.plan import EXTRA_QUERY, SUBSCRIPTIONS_API_VERSION, api_version, client_for
 
 #: The subscription id the clients are built with: every URL golive sends is absolute, so the
@@ -50,46 +51,68 @@ class Reader:
         self.target = target
         self.credential = auth.credential(target)
         self.counter = auth.RequestCounter()
+        self.pacer = Pacer()
         self.policies = auth.pipeline_policies(
-            self.credential, target, self.counter, retries, backoff, retry_after_cap, allow_list_actions
+            self.credential, target, self.counter, retries, backoff, retry_after_cap, allow_list_actions, self.pacer
         )
         self.transport = _transport(target, timeout, pool_size)
         self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()  # guards the two dicts only, never an import or a build
         self._host = urlsplit(target.endpoint).netloc.lower()
 
     def pipeline(self, rtype: str) -> Any:
-        """The ARM pipeline client of the azure-mgmt client that owns `rtype`."""
+        """The ARM pipeline client of the azure-mgmt client that owns `rtype`. Building one
+        imports its package; a read waits only for the client it needs, never for another's."""
         name = client_for(rtype)
+        client = self._clients.get(name)
+        if client is not None:
+            return client
         with self._lock:
+            building = self._building.setdefault(name, threading.Lock())
+        with building:
             if name not in self._clients:
-                module, cls = name.split(":")
-                client_class = getattr(importlib.import_module(module), cls)
-                arguments = () if cls == "SubscriptionClient" else (_UNUSED_SUBSCRIPTION,)
-                client = client_class(
-                    self.credential,
-                    *arguments,
-                    base_url=self.target.endpoint,
-                    policies=self.policies,
-                    transport=self.transport,
-                )
-                self._clients[name] = client._client
-            return self._clients[name]
+                self._clients[name] = self._build(name)
+        return self._clients[name]
+
+    def prepare(self, rtypes: Iterable[str]) -> threading.Thread:
+        """Build the clients of `rtypes` on a background thread, while the subscriptions are
+        listed, so that the first reads of each type find their client ready."""
+        names = list(dict.fromkeys(rtypes))
+        thread = threading.Thread(target=lambda: [self.pipeline(t) for t in names], daemon=True, name="golive-clients")
+        thread.start()
+        return thread
+
+    def _build(self, name: str) -> Any:
+        module, cls = name.split(":")
+        client_class = getattr(importlib.import_module(module), cls)
+        arguments = () if cls == "SubscriptionClient" else (_UNUSED_SUBSCRIPTION,)
+        client = client_class(
+            self.credential,
+            *arguments,
+            base_url=self.target.endpoint,
+            policies=self.policies,
+            transport=self.transport,
+        )
+        return client._client
 
     def _absolute(self, url: str) -> str:
         # Not the client's format_url: it treats braces in a resource name as a URL template.
         return url if urlsplit(url).scheme else f"{self.target.endpoint}{url}"
 
-    def request(self, method: str, url: str, rtype: str) -> Any:
-        """The JSON body of one call, or ReadError; retries happen inside the pipeline."""
+    def request(self, method: str, url: str, rtype: str, body: Any = None) -> Any:
+        """The JSON answer to one call (with a JSON `body`, for the Resource Graph query), or
+        ReadError; retries happen inside the pipeline."""
         from azure.core.exceptions import ServiceRequestError, ServiceResponseError
         from azure.core.rest import HttpRequest
 
         pipeline = self.pipeline(rtype)
         try:
-            response = pipeline.send_request(HttpRequest(method, self._absolute(url)))
+            response = pipeline.send_request(HttpRequest(method, self._absolute(url), json=body))
         except ServiceRequestError as exc:
-            raise ReadError("ConnectionFailed", f"could not connect: {_cause(exc)}") from None
+            # A connect timeout (a loaded server, a slow TLS handshake) is a timeout like a read one.
+            code = "Timeout" if "timed out" in _cause(exc).lower() else "ConnectionFailed"
+            raise ReadError(code, f"could not connect: {_cause(exc)}") from None
         except ServiceResponseError as exc:
             code = "Timeout" if "timeout" in _cause(exc).lower() else "NoResponse"
             raise ReadError(code, f"no answer: {_cause(exc)}") from None
@@ -130,12 +153,8 @@ class Reader:
                 seen.add(url)
 
     def list(self, path: str, rtype: str, api: str | None = None) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        for page in self.pages(path, rtype, api):
-            for item in page:
-                item.setdefault("type", rtype)  # a few child lists omit it
-                items.append(item)
-        return items
+        """Every item of every page, as ARM sent it (collector.snapshot_resource types and redacts it)."""
+        return [item for page in self.pages(path, rtype, api) for item in page]
 
     def subscriptions(self) -> list[dict[str, Any]]:
         """Every subscription the identity can see, as ARM describes them."""

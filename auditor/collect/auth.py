@@ -13,6 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 # This module is imported only when golive collects, never by `golive --help`.
 from azure.core.pipeline.policies import SansIOHTTPPolicy
@@ -102,11 +103,14 @@ def pipeline_policies(
     backoff: float,
     retry_after_cap: float,
     allow_list_actions: bool = False,
+    pacer: Any = None,
 ) -> list[Any]:
     """The SDK's ARM policies minus automatic resource-provider registration (which POSTs
     /register on a 409 MissingSubscriptionRegistration: golive never writes), with a retry
     policy whose Retry-After honouring is capped, a read-only guard and request counters.
-    There is no ContentDecodePolicy: golive keeps the body as JSON and parses it once itself."""
+    A `pacer` (collect.pacing.Pacer) after the retry policy makes every attempt wait for its
+    share of Azure's read quota. There is no ContentDecodePolicy: golive keeps the body as JSON
+    and parses it once itself."""
     from azure.core.pipeline import policies
     from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy, ARMHttpLoggingPolicy
 
@@ -131,6 +135,7 @@ def pipeline_policies(
             retry_backoff_factor=backoff,
             retry_backoff_max=retry_after_cap,
         ),
+        *([pacer] if pacer is not None else []),
         counter,
         ARMChallengeAuthenticationPolicy(cred, target.scope),
         policies.SensitiveHeaderCleanupPolicy(),
@@ -139,10 +144,12 @@ def pipeline_policies(
 
 
 class ReadOnlyPolicy(SansIOHTTPPolicy):
-    """Refuses every request that is not a GET, except the App Service list actions the user
-    opted into with --inspect-app-settings."""
+    """Refuses every request that is not a GET, except the Resource Graph query (a POST that
+    reads; exactly that path, at the root of the endpoint) and the App Service list actions the
+    user opted into with --inspect-app-settings."""
 
     list_actions = ("/config/appsettings/list", "/config/connectionstrings/list")
+    resource_graph_query = "/providers/microsoft.resourcegraph/resources"
 
     def __init__(self, allow_list_actions: bool = False) -> None:
         super().__init__()
@@ -152,6 +159,8 @@ class ReadOnlyPolicy(SansIOHTTPPolicy):
         http = request.http_request
         path = http.url.split("?", 1)[0].lower()
         if http.method == "GET":
+            return
+        if http.method == "POST" and urlsplit(path).path == self.resource_graph_query:
             return
         if http.method == "POST" and self.allow_list_actions and path.endswith(self.list_actions):
             return

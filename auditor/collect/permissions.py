@@ -12,8 +12,15 @@ SPECIAL = {
     # App Service settings come from a list action, not a GET (and only with --inspect-app-settings).
     "microsoft.web/sites/config": "Microsoft.Web/sites/config/list/action",
 }
-#: What every collection reads besides the planned types: the subscription list.
-ALWAYS = ("Microsoft.Resources/subscriptions/read",)
+#: What every collection reads besides the planned types: the subscription list, the Resource
+#: Graph query, the caller's own permissions (which tell where Resource Graph is complete) and,
+#: with --management-group, the subscriptions beneath a group.
+ALWAYS = (
+    "Microsoft.Resources/subscriptions/read",
+    "Microsoft.ResourceGraph/resources/read",
+    "Microsoft.Authorization/permissions/read",
+    "Microsoft.Management/managementGroups/descendants/read",
+)
 
 
 def permission(rtype: str) -> str:

@@ -15,8 +15,11 @@ can prove the collector never writes.
 from __future__ import annotations
 
 import datetime as dt
+import fnmatch
 import json
+import math
 import re
+import socket
 import ssl
 import tempfile
 import threading
@@ -26,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from auditor.testing import fake_graph
 
 
 @dataclass
@@ -58,6 +63,7 @@ class LoggedRequest:
     query: str
     status: int
     at: float = 0.0  # time.monotonic() when the answer was decided
+    source: str = "arm"  # which service answered: "arm" or "resourcegraph"
 
 
 @dataclass
@@ -70,9 +76,25 @@ class FakeArm:
     #: App Service settings to answer the list actions with: site id -> {"appsettings": {...},
     #: "connectionstrings": {...}}. The only POSTs served; golive sends them only when asked to.
     site_settings: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    #: ARM's read throttling, as its token bucket meters a principal per subscription: (bucket
+    #: size, tokens refilled per second); Azure's are (250, 25). None: unmetered.
+    read_quota: tuple[float, float] | None = None
+    #: The management group tree: each child (a group name or a subscription id) -> its parent group.
+    management_groups: dict[str, str] = field(default_factory=dict)
+    #: Resource Graph's per-user quota: (queries, window in seconds); Azure's default is (15, 5).
+    graph_quota: tuple[int, float] | None = (15, 5.0)
+    #: Rows per Resource Graph page, at most the query's $top (golive asks for 1,000).
+    graph_page_size: int = 1000
+    #: Columns of the Resource Graph row of some resource ids that differ from what ARM returns.
+    graph_rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The caller's permissions per subscription id, as Microsoft.Authorization/permissions lists
+    #: them; a subscription not named grants "*/read".
+    permissions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._buckets: dict[str, TokenBucket] = {}
+        self._graph_quota = fake_graph.GraphQuota(*self.graph_quota) if self.graph_quota else None
         self._items: dict[str, dict[str, Any]] = {}
         self._collections: dict[str, list[dict[str, Any]]] = {}
         for resource in self.document["resources"]:
@@ -121,9 +143,80 @@ class FakeArm:
             self._tmp = None
 
     # -- answers ---------------------------------------------------------------------------------
-    def record(self, method: str, path: str, query: str, status: int) -> None:
+    def take_read(self, path: str) -> tuple[int | None, float | None]:
+        """One token from the bucket of the subscription `path` is in (tenant-level reads share
+        one): the tokens left, and how long to wait when there was none (then the answer is 429)."""
+        if self.read_quota is None:
+            return None, None
+        parts = path.lower().split("/")
+        key = parts[2] if len(parts) > 2 and parts[1] == "subscriptions" else ""
         with self._lock:
-            self.log.append(LoggedRequest(method, path, query, status, time.monotonic()))
+            bucket = self._buckets.setdefault(key, TokenBucket(*self.read_quota))
+            return bucket.take()
+
+    def readable_resources(self) -> list[dict[str, Any]]:
+        """What Resource Graph shows the caller: it filters by role-based access, silently. A
+        resource under a path answered 401/403 by a fault, or of a type the subscription's
+        `permissions` do not grant read on, is left out."""
+        denied = [f for f in self.faults if f.status in (401, 403) and f.times is None]
+        grants = {k.lower(): v for k, v in self.permissions.items()}
+
+        def readable(resource: dict[str, Any]) -> bool:
+            rid = resource["id"].lower()
+            if any(re.search(f.pattern, rid) for f in denied):
+                return False
+            granted = grants.get(rid.split("/")[2])
+            if granted is None:
+                return True
+            action = f"{resource['type'].lower()}/read"
+            return any(
+                any(fnmatch.fnmatchcase(action, a.lower()) for a in g.get("actions", []))
+                and not any(fnmatch.fnmatchcase(action, a.lower()) for a in g.get("notActions", []))
+                for g in granted
+            )
+
+        return [r for r in self.document["resources"] if readable(r)]
+
+    def descendants(self, group: str) -> list[dict[str, Any]] | None:
+        """What the management group descendants API lists below `group`, at every depth, or None
+        for a group that does not exist."""
+        parents = {child.lower(): parent.lower() for child, parent in self.management_groups.items()}
+        key = group.lower()
+        if key not in parents and key not in parents.values():
+            return None
+        names = {s["subscriptionId"].lower(): s.get("displayName") for s in self.document["scope"]["subscriptions"]}
+        out = []
+        for child, parent in self.management_groups.items():
+            ancestor = parent.lower()
+            while ancestor != key and ancestor in parents:
+                ancestor = parents[ancestor]
+            if ancestor != key:
+                continue
+            is_subscription = child.lower() in names
+            out.append(
+                {
+                    "id": f"/subscriptions/{child}" if is_subscription else f"{MANAGEMENT_GROUPS}/{child}",
+                    "type": f"{MANAGEMENT_GROUPS[11:]}/subscriptions" if is_subscription else MANAGEMENT_GROUPS[11:],
+                    "name": child,
+                    "properties": {
+                        "displayName": names.get(child.lower()) or child,
+                        "parent": {"id": f"{MANAGEMENT_GROUPS}/{parent}"},
+                    },
+                }
+            )
+        return out
+
+    def record(self, method: str, path: str, query: str, status: int, source: str = "arm") -> None:
+        with self._lock:
+            self.log.append(LoggedRequest(method, path, query, status, time.monotonic(), source))
+
+    def served_by(self) -> dict[str, int]:
+        """How many answers each source gave."""
+        with self._lock:
+            counts: dict[str, int] = {}
+            for entry in self.log:
+                counts[entry.source] = counts.get(entry.source, 0) + 1
+            return counts
 
     def fault_for(self, path: str) -> Fault | None:
         with self._lock:
@@ -135,6 +228,12 @@ class FakeArm:
 
     def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
         key = path.rstrip("/").lower()
+        group = re.fullmatch(r"/providers/microsoft\.management/managementgroups/([^/]+)/descendants", key)
+        if group is not None:
+            found = self.descendants(group.group(1))
+            if found is None:
+                return 404, _error("NotFound", f"The management group '{group.group(1)}' was not found.")
+            return self._page(found, path, query)
         if key == "/subscriptions":
             tenant = self.document["scope"].get("tenantId")
             value = [
@@ -150,6 +249,10 @@ class FakeArm:
             return self._page(value, path, query)
         if key in self._items:
             return 200, self._items[key]
+        granted = re.fullmatch(r"/subscriptions/([^/]+)/providers/microsoft\.authorization/permissions", key)
+        if granted is not None and granted.group(1) in self._subscriptions:
+            grants = {k.lower(): v for k, v in self.permissions.items()}.get(granted.group(1))
+            return 200, {"value": grants if grants is not None else [{"actions": ["*/read"], "notActions": []}]}
         parts = key.split("/")
         if len(parts) < 3 or parts[1] != "subscriptions":
             return 404, _error("InvalidResourceType", f"'{path}' is not an ARM path this fake serves.")
@@ -194,6 +297,26 @@ def _listed_at(items: list[dict[str, Any]], api: str) -> list[dict[str, Any]]:
     ]
 
 
+MANAGEMENT_GROUPS = "/providers/Microsoft.Management/managementGroups"
+
+
+class TokenBucket:
+    """A bucket of `size` tokens refilled at `refill` a second, as ARM meters reads."""
+
+    def __init__(self, size: float, refill: float) -> None:
+        self.size, self.refill = size, refill
+        self.tokens, self.stamp = float(size), time.monotonic()
+
+    def take(self) -> tuple[int, float | None]:
+        now = time.monotonic()
+        self.tokens = min(self.size, self.tokens + (now - self.stamp) * self.refill)
+        self.stamp = now
+        if self.tokens < 1:
+            return 0, (1 - self.tokens) / self.refill
+        self.tokens -= 1
+        return int(self.tokens), None
+
+
 def _error(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -226,30 +349,47 @@ def _looks_like_collection(path: str) -> bool:
 class _Handler(BaseHTTPRequestHandler):
     arm: FakeArm
     protocol_version = "HTTP/1.1"
+    quota_headers: dict[str, str] = {}  # noqa: RUF012 -- replaced per request, never changed in place
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return
 
+    def setup(self) -> None:
+        # Without TCP_NODELAY, Nagle's algorithm holds a small answer back until the client's
+        # delayed ACK: about 40 ms on every request, which hides the collector's own speed.
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
+
     def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("x-ms-request-id", f"fake-{time.monotonic_ns()}")
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        """The status line, headers and body in one write: one TLS record, one segment."""
+        lines = [
+            f"{self.protocol_version} {status} {self.responses.get(status, ('',))[0]}",
+            "Content-Type: application/json; charset=utf-8",
+            f"Content-Length: {len(body)}",
+            f"x-ms-request-id: fake-{time.monotonic_ns()}",
+            *(f"{name}: {value}" for name, value in {**self.quota_headers, **(headers or {})}.items()),
+        ]
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def do_GET(self) -> None:
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         arm = self.arm
+        self.quota_headers = {}
         if arm.latency:
             time.sleep(arm.latency)
         if "api-version" not in {k.lower() for k in query}:
             arm.record("GET", path, split.query, 400)
             body = _error("MissingApiVersionParameter", "The api-version query parameter is required.")
             self._send(400, json.dumps(body).encode())
+            return
+        remaining, wait = arm.take_read(path)
+        if remaining is not None:
+            self.quota_headers = {"x-ms-ratelimit-remaining-subscription-reads": str(remaining)}
+        if wait is not None:
+            arm.record("GET", path, split.query, 429)
+            body = _error("TooManyRequests", "The subscription's read quota is spent.")
+            self._send(429, json.dumps(body).encode(), {"Retry-After": str(math.ceil(wait))})
             return
         fault = arm.fault_for(path.lower())
         if fault is not None:
@@ -286,8 +426,43 @@ class _Handler(BaseHTTPRequestHandler):
             self.rfile.read(length)
         self._send(405, json.dumps(_error("MethodNotAllowed", "the fake ARM serves reads only")).encode())
 
+    def _graph_query(self) -> None:
+        """POST /providers/Microsoft.ResourceGraph/resources: the one POST that reads."""
+        split, arm = urlsplit(self.path), self.arm
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.quota_headers = {}
+        if arm.latency:
+            time.sleep(arm.latency)
+        headers: dict[str, str] = {}
+        if arm._graph_quota is not None:
+            remaining, resets, allowed = arm._graph_quota.take()
+            headers = fake_graph.quota_headers(remaining, resets)
+            if not allowed:
+                arm.record("POST", split.path, split.query, 429, "resourcegraph")
+                error = _error("RateLimiting", "Please provide below info when asking for support: quota spent.")
+                self._send(429, json.dumps(error).encode(), {**headers, "Retry-After": str(math.ceil(resets))})
+                return
+        fault = arm.fault_for(split.path.lower())
+        if fault is not None and fault.status != 200:
+            arm.record("POST", split.path, split.query, fault.status, "resourcegraph")
+            code = fault.code or {403: "AuthorizationFailed"}.get(fault.status, "InternalServerError")
+            self._send(fault.status, json.dumps(_error(code, f"injected {fault.status}")).encode(), headers)
+            return
+        if "api-version" not in parse_qs(split.query):
+            status, answer = 400, _error("MissingApiVersionParameter", "The api-version query parameter is required.")
+        else:
+            status, answer = fake_graph.answer(
+                arm.readable_resources(), body, {k.lower(): v for k, v in arm.graph_rows.items()}, arm.graph_page_size
+            )
+        arm.record("POST", split.path, split.query, status, "resourcegraph")
+        self._send(status, json.dumps(answer).encode(), headers)
+
     def do_POST(self) -> None:
         split = urlsplit(self.path)
+        if split.path.lower() == "/providers/microsoft.resourcegraph/resources":
+            self._graph_query()
+            return
         match = re.match(r"^(.*)/config/(appsettings|connectionstrings)/list$", split.path, re.I)
         settings = {k.lower(): v for k, v in self.arm.site_settings.items()}
         if match is None or match.group(1).lower() not in settings:

@@ -43,8 +43,15 @@ def live_target(doc: dict[str, Any], arm: FakeArm) -> list[str]:
 
 
 def run(arm: FakeArm, doc: dict[str, Any], needed: set[str] | None = None, **overrides: Any) -> tuple[Snapshot, Stats]:
-    """Collect from the fake with fast retries, as the CLI would for every subscription of doc."""
-    settings: dict[str, Any] = {"subscriptions": subscriptions_of(doc), "backoff": 0.01, "retry_after_cap": 0.2}
+    """Collect from the fake with fast retries, as the CLI would for every subscription of doc;
+    through ARM lists unless `source="resourcegraph"` is given, so that faults injected on ARM
+    list paths meet the reads they are meant for."""
+    settings: dict[str, Any] = {
+        "subscriptions": subscriptions_of(doc),
+        "backoff": 0.01,
+        "retry_after_cap": 0.2,
+        "source": "arm",
+    }
     settings.update(overrides)
     options = Options(target=Target(arm_endpoint=arm.url, ca_bundle=arm.ca_bundle), **settings)
     return collect(make_plan(needed or NEEDED, options.inspect_app_settings), DIAG_TARGETS, options)
