@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 
-import pytest
-
 from tests.checks.helpers import only, resource, verdicts
 from tests.checks.test_appgw import _load
 
