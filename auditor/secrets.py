@@ -402,6 +402,26 @@ def scrub_value(value: str, name: str, salt: str) -> str:
     return scrub_text(value, salt)
 
 
+#: How a check shows an APIM named value it resolved: `{{name}} = value`, the value running to the
+#: next space. Bounded between the braces, so that a scan stays linear in the text.
+RESOLVED_NAMED_VALUE = re.compile(r"\{\{([^{}\s][^{}]{0,255})\}\} = (\S+)")
+
+
+def withhold_resolved_named_values(text: str, salt: str) -> str:
+    """A message that shows a named value's value (`{{name}} = value`) keeps it only when its shape
+    carries no secret (a number, say); otherwise the value becomes the detector's marker or a
+    fingerprint, as a variable's value does. A non-secret named value may hold a credential in
+    a format no pattern knows."""
+    if "}} = " not in text:
+        return text
+
+    def shown(found: re.Match[str]) -> str:
+        name, value = found.groups()
+        return f"{{{{{name}}}}} = {scrub_value(value, name, salt)}"
+
+    return RESOLVED_NAMED_VALUE.sub(shown, text)
+
+
 def withheld(value: str, salt: str) -> str:
     """A variable's value in evidence when no pattern matched: its fingerprint, so that a change shows."""
     return f"[value withheld, hash {fingerprint(value, salt)}]"
@@ -494,7 +514,7 @@ def scrub(value: object, salt: str, max_depth: int = MAX_EVIDENCE_DEPTH, share_u
     (with `share_unchanged`, the value itself when nothing in it is replaced)."""
     return walk_strings(
         value,
-        lambda _path, name, text: scrub_value(text, name, salt),
+        lambda _path, name, text: scrub_value(withhold_resolved_named_values(text, salt), name, salt),
         lambda key: scrub_text(key, salt),
         max_depth,
         with_paths=False,
