@@ -5,7 +5,11 @@
 Target (issue 11 §4): peak memory at most 5x the snapshot file's size for a large snapshot, for
 `golive validate` and for `golive audit` (JSON report written). Each command runs in a fresh
 interpreter; its peak resident memory (ru_maxrss) is printed whole and above the interpreter's
-own baseline (Python with golive imported), next to the file size.
+own baseline (Python with golive imported), next to the file size, with the CPU seconds it used:
+a change that lowers the peak should not raise them (run it on the old tree too to compare).
+
+Measured on a 95 MiB dense snapshot (105,059 resources): 8.9x before issue 11's memory work,
+4.7x after, at the same CPU time (about 20 s); the padded estate went from 4.0x to 3.2x.
 """
 
 from __future__ import annotations

@@ -168,3 +168,16 @@ def test_finding_parts_carry_no_per_instance_dict():
         assert not hasattr(kind, "__dict__") or "__dict__" not in kind.__dict__.get("__slots__", ())
         assert "__slots__" in vars(kind)
     assert sys.getsizeof(Evidence("m")) < sys.getsizeof({"message": "m", "observations": []})
+
+
+def test_sharing_strings_indexes_no_more_than_its_cap(monkeypatch):
+    """A snapshot of mostly unique strings would make the index of distinct strings outgrow the
+    text it was parsed from: past the cap, strings are still shared with those indexed, no more
+    are added, and the document is unchanged."""
+    monkeypatch.setattr(snapshot, "SHARED_STRINGS_KEPT", 4)
+    document = [{"unique": f"u{i}", "repeated": ["eastus2"], "n": i} for i in range(200)]
+    expected = json.loads(json.dumps(document))
+    snapshot.share_repeated_strings(document)
+    assert document == expected
+    assert len({id(d["unique"]) for d in document}) == 200
+    assert len({id(d["repeated"][0]) for d in document}) == 1  # indexed before the cap, shared after it
