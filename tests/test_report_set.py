@@ -256,3 +256,22 @@ def test_a_concurrent_runs_staging_directory_is_left_alone(tmp_path):
         proc.wait(timeout=30)
     assert report_set.remove_abandoned(out) == [staging]
     assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, report_set.Terminated, RuntimeError])
+def test_a_snapshot_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch, interrupt):
+    """`golive collect --output` and `--save-snapshot` write through snapshot.write_atomic: Ctrl-C,
+    SIGTERM (raised as Terminated) or an exception just before the rename leaves the old file
+    and no temporary one."""
+    from auditor import snapshot
+
+    target = tmp_path / "snap.json"
+    target.write_bytes(b"old")
+
+    def interrupted(source, destination):
+        raise interrupt()
+
+    monkeypatch.setattr(snapshot.os, "replace", interrupted)
+    with pytest.raises(interrupt):
+        snapshot.write_atomic(target, b"new" * 1000)
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["snap.json"]
