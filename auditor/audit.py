@@ -35,6 +35,10 @@ class AuditRequest:
     waivers: Path | None = None
     baseline: Path | None = None
     today: date | None = None
+    #: Let the snapshot's resources go once they are judged, before the report is built: the
+    #: parsed snapshot and the report would otherwise be in memory together. The snapshot's
+    #: resource list is emptied; set by the CLI, which needs it no more.
+    release_snapshot: bool = False
 
 
 def _matches(check: Check, pattern: str) -> bool:
@@ -128,16 +132,27 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
     if waiver_list:
         check_waiver_ids(waiver_list, chosen.known_ids, str(waiver_path))
     previous = baseline.load(str(request.baseline)) if request.baseline else None
-    inventory = Inventory(request.snapshot)
+    snap = request.snapshot
+    inventory = Inventory(snap)
     findings = engine.run(checks, inventory, engine.RunOptions(params=chosen.params, severities=chosen.severities))
+    # What the report needs from the snapshot, taken before it may be let go.
+    ranges = chosen.params.get("network.waf-fronts-http", {}).get("allowed_ranges", [])
+    exposure_map = exposure.graph_of(inventory, ranges).to_document()
+    coverage = coverage_section(inventory, checks)
+    snapshot_info = {"source": snap.source, "format": snap.source_format, "resourceCount": len(snap.resources)}
+    # Application Insights may answer "" for tags: only objects count.
+    tagged = (r for r in snap.resources if isinstance(r.get("tags"), dict)) if waiver_list else ()
+    tags = {r["id"].lower(): r["tags"] for r in tagged}
+    del inventory
+    if request.release_snapshot:
+        snap.resources = []
 
     def adjust(finding_docs: list[dict[str, Any]]) -> dict[str, Any]:
         extra: dict[str, Any] = {}
         if waiver_list is not None:
 
             def tags_of(resource_id: str) -> dict[str, Any]:
-                tags = (inventory.by_id(resource_id) or {}).get("tags")
-                return tags if isinstance(tags, dict) else {}  # Application Insights may answer ""
+                return tags.get(resource_id.lower(), {})
 
             extra["waivers"] = waivers.apply(finding_docs, waiver_list, today, tags_of, str(waiver_path))
         if previous is not None:
@@ -145,19 +160,14 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         return extra
 
     finished = datetime.now(timezone.utc)
-    snap = request.snapshot
     report = result.build(
         findings=_drain(findings),  # each finding let go once it is a report entry: a lower peak
         checks=checks,
         severities=chosen.severities,
         params=chosen.params,
-        snapshot_info={
-            "source": snap.source,
-            "format": snap.source_format,
-            "resourceCount": len(snap.resources),
-        },
+        snapshot_info=snapshot_info,
         scope=snap.scope,
-        coverage=coverage_section(inventory, checks),
+        coverage=coverage,
         attestations=attestations,
         max_age_days=max_age,
         today=today,
@@ -171,6 +181,5 @@ def run_audit(request: AuditRequest) -> dict[str, Any]:
         problems=chosen.problems,
         adjust=adjust,
     )
-    ranges = chosen.params.get("network.waf-fronts-http", {}).get("allowed_ranges", [])
-    report["exposure"] = exposure.graph_of(inventory, ranges).to_document()
+    report["exposure"] = exposure_map
     return report

@@ -252,6 +252,7 @@ def audit(
             attestations=Path(attestations) if attestations else None,
             waivers=Path(waivers) if waivers else None,
             baseline=Path(baseline) if baseline else None,
+            release_snapshot=True,  # judged, it is not needed for the reports: a lower peak
         )
     )
     if fail_on_new and not baseline:

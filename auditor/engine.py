@@ -10,6 +10,8 @@ The rules that keep a green report honest live here, once, instead of in every c
 from __future__ import annotations
 
 import hashlib
+import itertools
+import sys
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from typing import Any
 from auditor.api import DataError, Resource, resource_group_of, subscription_of
 from auditor.inventory import Context, Inventory
 from auditor.model import Check, Finding, Severity, Status, Verdict
-from auditor.secrets import scrub_evidence
+from auditor.secrets import scrub_verdict
 
 SUBSCRIPTION_TYPE = "Microsoft.Resources/subscriptions"
 
@@ -44,14 +46,19 @@ def run(checks: Iterable[Check], inventory: Inventory, options: RunOptions | Non
     options = options or RunOptions()
     findings: list[Finding] = []
     subscriptions = inventory.subscriptions()
-    for chk in checks:
-        params = effective_params(chk, options.params.get(chk.meta.id, {}))
-        severity = options.severities.get(chk.meta.id, chk.meta.severity)
-        for sub in subscriptions:
-            ctx = Context(inventory, sub, params)
-            for resource_id, raw_type, name, verdict in _judge_scope(chk, inventory, sub, ctx):
-                findings.append(_finding(chk, severity, resource_id, raw_type, name, verdict))
-    findings.sort(key=lambda f: (f.check_id, f.resource_id.lower()))
+    # Sorted by check id, then resource id (case-insensitive), one check id at a time: sorting all
+    # findings at once would hold a lower-cased id per finding of a large audit together.
+    for _, same_id in itertools.groupby(sorted(checks, key=lambda c: c.meta.id), key=lambda c: c.meta.id):
+        judged: list[Finding] = []
+        for chk in same_id:
+            params = effective_params(chk, options.params.get(chk.meta.id, {}))
+            severity = options.severities.get(chk.meta.id, chk.meta.severity)
+            for sub in subscriptions:
+                ctx = Context(inventory, sub, params)
+                for resource_id, raw_type, name, verdict in _judge_scope(chk, inventory, sub, ctx):
+                    judged.append(_finding(chk, severity, resource_id, raw_type, name, verdict))
+        judged.sort(key=lambda f: f.resource_id.lower())
+        findings.extend(judged)
     return findings
 
 
@@ -118,6 +125,11 @@ def _odd_data(exc: Exception, target: Resource) -> str | None:
 
 
 def _finding(chk: Check, severity: Severity, resource_id: str, rtype: str, name: str, verdict: Verdict) -> Finding:
+    # A large audit holds hundreds of thousands of findings until the report is built: the
+    # strings that repeat across them (subscription, resource group) are shared, not copied into each.
+    subscription = _shared(subscription_of(resource_id))
+    # Every string a renderer will see (message, observations, expected) passes the one scrubber.
+    evidence = scrub_verdict(verdict, subscription)
     return Finding(
         check_id=chk.meta.id,
         status=verdict.status,
@@ -125,9 +137,12 @@ def _finding(chk: Check, severity: Severity, resource_id: str, rtype: str, name:
         resource_id=resource_id,
         resource_name=name,
         resource_type=rtype,
-        subscription_id=subscription_of(resource_id),
-        resource_group=resource_group_of(resource_id),
-        # Every string a renderer will see (message, observations, expected) passes the one scrubber.
-        evidence=scrub_evidence(verdict.to_evidence(), subscription_of(resource_id)),
+        subscription_id=subscription,
+        resource_group=_shared(resource_group_of(resource_id)),
+        evidence_parts=evidence,
         fingerprint=fingerprint(chk.meta.id, resource_id),
     )
+
+
+def _shared(text: str) -> str:
+    return sys.intern(text) if type(text) is str else text

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from types import MappingProxyType
 from typing import Any
 
 
@@ -74,7 +75,7 @@ class Status(str, Enum):
     WAIVED = "waived"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Observation:
     """One value a check read: where, what it was, and whether ARM's default stood in for it."""
 
@@ -178,7 +179,50 @@ class Check:
     fn: Callable[..., Any]
 
 
-@dataclass(frozen=True)
+class Evidence(Mapping[str, Any]):
+    """A finding's evidence as its (scrubbed) parts, read as the mapping the report holds:
+    {"message", "observations": [observation dicts], "expected" when set}. A large audit keeps
+    hundreds of thousands of these until the report is built; parts in slots take a third of the
+    memory the same evidence takes as nested dicts."""
+
+    __slots__ = ("expected", "message", "observations")
+
+    def __init__(self, message: Any, observations: tuple[Observation, ...] = (), expected: Any = None) -> None:
+        self.message = message
+        self.observations = observations
+        self.expected = expected
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "message":
+            return self.message
+        if key == "observations":
+            return [o.to_dict() for o in self.observations]
+        if key == "expected" and self.expected is not None:
+            return self.expected
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        yield "message"
+        yield "observations"
+        if self.expected is not None:
+            yield "expected"
+
+    def __len__(self) -> int:
+        return 2 if self.expected is None else 3
+
+    def __repr__(self) -> str:
+        return f"Evidence({dict(self)!r})"
+
+
+#: The `extra` of a finding that has none: one shared read-only mapping, not an empty dict each.
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
+def _no_extra() -> Mapping[str, Any]:
+    return NO_EXTRA
+
+
+@dataclass(frozen=True, slots=True)
 class Finding:
     check_id: str
     status: Status
@@ -188,9 +232,15 @@ class Finding:
     resource_type: str
     subscription_id: str
     resource_group: str
-    evidence: Mapping[str, Any]
+    #: The scrubbed evidence, kept as parts (an Evidence) until it is read: see `evidence`.
+    evidence_parts: Mapping[str, Any]
     fingerprint: str
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=_no_extra)
+
+    @property
+    def evidence(self) -> dict[str, Any]:
+        """The evidence as the report holds it: {"message", "observations", "expected" when set}."""
+        return dict(self.evidence_parts)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -202,7 +252,7 @@ class Finding:
             "resourceType": self.resource_type,
             "subscriptionId": self.subscription_id,
             "resourceGroup": self.resource_group,
-            "evidence": dict(self.evidence),
+            "evidence": dict(self.evidence_parts),
             "fingerprint": self.fingerprint,
         }
         out.update(self.extra)

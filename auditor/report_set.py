@@ -5,6 +5,11 @@ exclusive lock on the output directory and with Ctrl-C and SIGTERM held back, th
 place and the report files of earlier runs that this run did not write are removed. An interrupt
 before the swap leaves the old set untouched; two runs into one directory swap one after the
 other, so the directory always holds one run's set.
+
+Ctrl-C, SIGTERM and exceptions remove the staging directory on the way out; only a run killed
+outright (kill -9, a power cut) leaves one behind. Each run holds a lock on its own staging
+directory while it lives, and the next run into the same output directory removes every staging
+directory whose lock nobody holds: the abandoned ones, never a concurrent run's.
 """
 
 from __future__ import annotations
@@ -53,7 +58,10 @@ def write_set(files: Mapping[str, Content], output_dir: str | os.PathLike[str], 
     directory = Path(output_dir)
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=directory))
+        with _lock(directory):  # a staging directory is never seen by a cleaner before it is held
+            remove_abandoned(directory)
+            staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=directory))
+            held = _hold(staging)
     except OSError as exc:  # the output dir is a file, read-only, ...: one line, not a traceback
         blocker = next((p for p in (directory, *directory.parents) if p.exists()), None)
         problem = f"{blocker} is not a directory" if blocker and not blocker.is_dir() else exc.strerror or exc
@@ -71,6 +79,8 @@ def write_set(files: Mapping[str, Content], output_dir: str | os.PathLike[str], 
         raise InputError(str(directory), f"cannot be written: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if held is not None:
+            os.close(held)
     written = [str(directory / name) for name in files]
     if received:
         raise InterruptedAfterWriting(written, received[0])
@@ -90,6 +100,53 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def _hold(staging: Path) -> int | None:
+    """Lock a run's own staging directory for as long as the run lives (the returned descriptor
+    stays open; the kernel drops the lock when the process ends, however it ends). None where
+    flock is not available."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    try:
+        fd = os.open(staging, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a file system without locks: then no cleaner can take it for abandoned either
+        os.close(fd)
+        return None
+    return fd
+
+
+def remove_abandoned(directory: Path) -> list[str]:
+    """Remove the staging directories in `directory` that no living run holds (left by a run
+    killed outright); returns their names. Where flock is not available, none is removed."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return []
+    removed = []
+    for entry in directory.iterdir():
+        if not entry.name.startswith(TEMP_PREFIX) or entry.is_symlink() or not entry.is_dir():
+            continue
+        try:
+            fd = os.open(entry, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # a concurrent run is writing into it
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+        finally:
+            os.close(fd)
+    return removed
 
 
 @contextlib.contextmanager

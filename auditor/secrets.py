@@ -34,10 +34,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from auditor.model import Evidence, Observation, Verdict
 
 _I = re.I
 
@@ -399,6 +402,26 @@ def scrub_value(value: str, name: str, salt: str) -> str:
     return scrub_text(value, salt)
 
 
+#: How a check shows an APIM named value it resolved: `{{name}} = value`, the value running to the
+#: next space. Bounded between the braces, so that a scan stays linear in the text.
+RESOLVED_NAMED_VALUE = re.compile(r"\{\{([^{}\s][^{}]{0,255})\}\} = (\S+)")
+
+
+def withhold_resolved_named_values(text: str, salt: str) -> str:
+    """A message that shows a named value's value (`{{name}} = value`) keeps it only when its shape
+    carries no secret (a number, say); otherwise the value becomes the detector's marker or a
+    fingerprint, as a variable's value does. A non-secret named value may hold a credential in
+    a format no pattern knows."""
+    if "}} = " not in text:
+        return text
+
+    def shown(found: re.Match[str]) -> str:
+        name, value = found.groups()
+        return f"{{{{{name}}}}} = {scrub_value(value, name, salt)}"
+
+    return RESOLVED_NAMED_VALUE.sub(shown, text)
+
+
 def withheld(value: str, salt: str) -> str:
     """A variable's value in evidence when no pattern matched: its fingerprint, so that a change shows."""
     return f"[value withheld, hash {fingerprint(value, salt)}]"
@@ -429,33 +452,42 @@ def walk_strings(
     max_depth: int | None = None,
     with_paths: bool = True,
     candidate: re.Pattern[str] | None = None,
+    share_unchanged: bool = False,
 ) -> Any:
     """A copy of a JSON-like value with every string value passed through judge(path, name, text)
     and every string key through judge_key. `name` is the variable a value belongs to: the
     sibling "name" of a {"name": ..., "value": ...} pair; `path` is the last PATH_KEPT keys and
     indexes leading to it, or () unless with_paths. Iterative, so that nesting depth costs no
     stack; containers deeper than max_depth become TOO_DEEP. With `candidate`, a string or key
-    that belongs to no variable and in which it finds nothing is kept without asking the judge."""
+    that belongs to no variable and in which it finds nothing is kept without asking the judge.
+    With `share_unchanged`, a value that the walk leaves exactly as it was (every string and key
+    the same object, only dicts and lists, nothing too deep) is returned itself, not copied."""
     holder: list[Any] = [None]
     stack: list[tuple[Any, Any, Any, int, tuple[Any, ...], str]] = [(value, holder, 0, 0, (), "")]
     limit = max_depth if max_depth is not None else -1
+    changed = False
     while stack:
         item, parent, slot, depth, path, name = stack.pop()
         kind = type(item)  # exact types first: isinstance against Mapping is slow, and this loop is hot
         if kind is str or (kind is not dict and kind is not list and isinstance(item, str)):
             keep = candidate is not None and not name and candidate.search(item) is None
-            parent[slot] = item if keep else judge(path, name, item)
+            judged = item if keep else judge(path, name, item)
+            changed = changed or judged is not item
+            parent[slot] = judged
         elif kind is not dict and kind is not list and not isinstance(item, (list, tuple, Mapping)):
             parent[slot] = item
         elif depth == limit:
             parent[slot] = TOO_DEEP
+            changed = True
         elif kind is dict or isinstance(item, Mapping):
+            changed = changed or kind is not dict
             owner = item.get("name") if isinstance(item.get("name"), str) else ""
             out_dict: dict[Any, Any] = {}
             parent[slot] = out_dict
             for key, child in item.items():
                 plain = not isinstance(key, str) or (candidate is not None and candidate.search(key) is None)
                 new_key = key if plain else judge_key(key)
+                changed = changed or new_key is not key
                 # The variable a string belongs to: the pair's name, or the property when it names a credential.
                 variable = owner if key == "value" else key if str(key).lower() in SECRET_FIELDS else ""
                 if _settled(child, variable, candidate):  # most leaves: decided here, not pushed
@@ -465,6 +497,7 @@ def walk_strings(
                 child_path = (*path[-PATH_KEPT + 1 :], key) if with_paths else path
                 stack.append((child, out_dict, new_key, depth + 1, child_path, variable))
         else:
+            changed = changed or kind is not list
             out_list: list[Any] = [None] * len(item)
             parent[slot] = out_list
             for index, child in enumerate(item):
@@ -473,18 +506,20 @@ def walk_strings(
                     continue
                 child_path = (*path[-PATH_KEPT + 1 :], index) if with_paths else path
                 stack.append((child, out_list, index, depth + 1, child_path, ""))
-    return holder[0]
+    return value if share_unchanged and not changed else holder[0]
 
 
-def scrub(value: object, salt: str) -> object:
-    """A copy of an observed value with every secret-looking string replaced by its verdict."""
+def scrub(value: object, salt: str, max_depth: int = MAX_EVIDENCE_DEPTH, share_unchanged: bool = False) -> object:
+    """A copy of an observed value with every secret-looking string replaced by its verdict
+    (with `share_unchanged`, the value itself when nothing in it is replaced)."""
     return walk_strings(
         value,
-        lambda _path, name, text: scrub_value(text, name, salt),
+        lambda _path, name, text: scrub_value(withhold_resolved_named_values(text, salt), name, salt),
         lambda key: scrub_text(key, salt),
-        MAX_EVIDENCE_DEPTH,
+        max_depth,
         with_paths=False,
         candidate=_CANDIDATE,
+        share_unchanged=share_unchanged,
     )
 
 
@@ -494,3 +529,24 @@ def scrub_evidence(evidence: Mapping[str, Any], salt: str) -> dict[str, Any]:
     out = scrub(dict(evidence), salt)
     assert isinstance(out, dict)
     return out
+
+
+def scrub_verdict(verdict: Verdict, salt: str) -> Evidence:
+    """A verdict's evidence with no secret in any string: the one scrubber the engine runs before
+    any renderer sees a finding. The same walk as scrub_evidence over the evidence dict, part by
+    part, so that no dict of it is built: a message or expected value sits one level down in that
+    dict, an observation's path and value three (evidence, observations, observation)."""
+    observations = tuple(_scrub_observation(o, salt) for o in verdict.observations)
+    expected = None if verdict.expected is None else scrub(verdict.expected, salt, MAX_EVIDENCE_DEPTH - 1)
+    return Evidence(scrub(verdict.message, salt, MAX_EVIDENCE_DEPTH - 1), observations, expected)
+
+
+def _scrub_observation(observation: Observation, salt: str) -> Observation:
+    path = scrub(observation.path, salt, MAX_EVIDENCE_DEPTH - 3)
+    if type(path) is str:  # one path is read on every resource of a type: one string for all findings
+        path = sys.intern(path)
+    # An observed object or array that holds no secret stays the snapshot's own: not a copy per finding.
+    observed = scrub(observation.observed, salt, MAX_EVIDENCE_DEPTH - 3, share_unchanged=True)
+    if path is observation.path and observed is observation.observed:
+        return observation
+    return Observation(path, observed, observation.default_applied)  # type: ignore[arg-type]

@@ -209,7 +209,43 @@ def _reject_constant(token: str) -> Any:
 def load(path: str | os.PathLike[str], max_mb: float = DEFAULT_MAX_SNAPSHOT_MB) -> Snapshot:
     name = str(path)
     document = read_json_file(path, max_mb)
+    share_repeated_strings(document)
     return from_document(document, name)
+
+
+SHARED_STRINGS_KEPT = 1 << 20
+
+
+def share_repeated_strings(document: Any) -> None:
+    """Make equal string values one object. The parser gives each occurrence its own copy, and a
+    snapshot repeats most of its values (types, locations, states, SKUs, the ids that resources
+    reference): in memory, strings take about as much as the objects that hold them. One pass,
+    in place, iterative (nesting depth costs no stack); dict keys the parser already shares.
+
+    The index of distinct strings costs about 40 bytes each while the pass runs: past
+    SHARED_STRINGS_KEPT of them (a snapshot of mostly unique strings), no new one is added, so
+    that the pass never needs more memory than the text it was parsed from."""
+    memo: dict[str, str] = {}
+    shared = memo.setdefault
+    stack: list[Any] = [document]
+    while stack:
+        node = stack.pop()
+        if len(memo) >= SHARED_STRINGS_KEPT:
+            shared = memo.get
+        if type(node) is dict:
+            for key, value in node.items():
+                kind = type(value)
+                if kind is str:
+                    node[key] = shared(value, value)  # a value replaced, no key added: safe while iterating
+                elif kind is dict or kind is list:
+                    stack.append(value)
+        elif type(node) is list:
+            for index, value in enumerate(node):
+                kind = type(value)
+                if kind is str:
+                    node[index] = shared(value, value)
+                elif kind is dict or kind is list:
+                    stack.append(value)
 
 
 def from_document(document: Any, source: str) -> Snapshot:

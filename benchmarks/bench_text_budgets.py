@@ -29,9 +29,9 @@ from auditor.checks.apim import NAMED_VALUE_REF  # noqa: E402
 
 from auditor.api import DataError  # noqa: E402
 from auditor.model import InputError  # noqa: E402
-from auditor.secrets import detect, scrub, scrub_text  # noqa: E402
+from auditor.secrets import detect, scrub, scrub_text, withhold_resolved_named_values  # noqa: E402
 from auditor.snapshot import validate_document  # noqa: E402
-from tests.test_text_bounds import SECRET_TEXT_ATTACKS, _fragments  # noqa: E402
+from tests.test_text_bounds import RESOLVED_NAMED_VALUE_ATTACKS, SECRET_TEXT_ATTACKS, _fragments  # noqa: E402
 
 SALT = "00000000-0000-0000-0000-000000000001"
 
@@ -70,6 +70,9 @@ def cases(size: int) -> list[tuple[str, Callable[[], object]]]:
     for _ in range(size // 10):
         nested = [nested]
     out.append((f"scrub: {size // 10} levels of nesting", lambda: scrub(nested, SALT)))
+    for name, make in sorted(RESOLVED_NAMED_VALUE_ATTACKS.items()):
+        text = make(size)
+        out.append((f"resolved named value: {name}", lambda text=text: withhold_resolved_named_values(text, SALT)))
     for name, text in [
         ("named value: {{ and spaces", "{{" + " " * size + "x"),
         ("named value: {{ and words", "{{ " + "a " * (size // 2)),

@@ -159,7 +159,8 @@ def _tokens_per_minute(found_value: str, api: Resource, ctx: Context) -> int:
         else:
             raise DataError(f"tokens-per-minute of API {api.name} names {value}, which is not in the snapshot")
     if not value.isdigit():
-        raise DataError(f"tokens-per-minute of API {api.name} is {value!r}, not a number")
+        shown = f"{found_value.strip()} = {value}" if ref else repr(value)  # scrubbed as {{name}} = value
+        raise DataError(f"tokens-per-minute of API {api.name} is {shown}, not a number")
     return int(value)
 
 

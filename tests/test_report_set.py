@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -171,3 +172,106 @@ def test_re_rendering_into_the_audit_directory_keeps_the_source_report(tmp_path)
     result = _invoke("report", str(out / "golive-report.json"), "--format", "html", "-o", str(out), "-q")
     assert result.exit_code == 0, result.stderr
     assert {p.name for p in out.iterdir()} == {"golive-report.json", "golive-report.md", "golive-report.html"}
+
+
+def test_an_exception_while_writing_leaves_the_old_set_and_nothing_temporary(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    _invoke("audit", "--demo", "--format", ALL, "-o", str(out), "-q")
+    before = _snapshot_of(out)
+    real_write, calls = report_set._write, []
+
+    def failing_on_the_third(path, data):
+        calls.append(path)
+        if len(calls) == 3:
+            raise RuntimeError("a renderer's bug")
+        real_write(path, data)
+
+    monkeypatch.setattr(report_set, "_write", failing_on_the_third)
+    with pytest.raises(RuntimeError):
+        report_set.write_set({n: b"new" for n in sorted(NAMES)}, out, known=NAMES)
+    assert _snapshot_of(out) == before and _leftovers(out) == []
+
+
+def test_a_streaming_writer_that_raises_half_way_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+
+    def half(handle):
+        handle.write(b'{"findings": [')
+        raise ValueError("half-way")
+
+    with pytest.raises(ValueError):
+        report_set.write_set({"golive-report.json": half}, out, known=NAMES)
+    assert list(out.iterdir()) == []
+
+
+_KILLED_RUN = """
+import os, sys, time
+from auditor import report_set
+
+def stuck(handle):
+    handle.write(b"partial")
+    handle.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+
+report_set.write_set({"golive-report.json": stuck}, sys.argv[1], known=[])
+"""
+
+
+def _run_killed_while_writing(out: Path) -> subprocess.Popen:
+    """A run that is writing its set into `out` when it is returned: its staging directory exists."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN, str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "writing\n", proc.stderr and proc.stderr.read()
+    return proc
+
+
+def test_a_staging_directory_left_by_a_killed_run_is_removed_by_the_next_run(tmp_path):
+    out = tmp_path / "out"
+    proc = _run_killed_while_writing(out)
+    proc.kill()  # SIGKILL: no handler runs, the staging directory stays
+    proc.wait(timeout=30)
+    assert len(_leftovers(out)) == 1 and _leftovers(out)[0].startswith(report_set.TEMP_PREFIX)
+    result = _invoke("audit", "--demo", "--format", "json,md", "-o", str(out), "-q")
+    assert result.exit_code == 1, result.stderr
+    assert _leftovers(out) == []
+    assert {p.name for p in out.iterdir()} == {"golive-report.json", "golive-report.md"}
+
+
+def test_a_concurrent_runs_staging_directory_is_left_alone(tmp_path):
+    out = tmp_path / "out"
+    proc = _run_killed_while_writing(out)
+    try:
+        (staging,) = _leftovers(out)
+        assert report_set.remove_abandoned(out) == []
+        _invoke("audit", "--demo", "--format", "json", "-o", str(out), "-q")
+        assert (out / staging / "golive-report.json").read_bytes() == b"partial"  # still being written
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+    assert report_set.remove_abandoned(out) == [staging]
+    assert _leftovers(out) == []
+
+
+@pytest.mark.parametrize("interrupt", [KeyboardInterrupt, report_set.Terminated, RuntimeError])
+def test_a_snapshot_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch, interrupt):
+    """`golive collect --output` and `--save-snapshot` write through snapshot.write_atomic: Ctrl-C,
+    SIGTERM (raised as Terminated) or an exception just before the rename leaves the old file
+    and no temporary one."""
+    from auditor import snapshot
+
+    target = tmp_path / "snap.json"
+    target.write_bytes(b"old")
+
+    def interrupted(source, destination):
+        raise interrupt()
+
+    monkeypatch.setattr(snapshot.os, "replace", interrupted)
+    with pytest.raises(interrupt):
+        snapshot.write_atomic(target, b"new" * 1000)
+    assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["snap.json"]

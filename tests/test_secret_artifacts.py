@@ -19,10 +19,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
+import re
+import string
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from auditor.secrets import detect
 from auditor.testing.fake_arm import FakeArm
 from tests.collect.conftest import document, subscriptions_of
 from tests.conftest import golive
@@ -231,3 +235,113 @@ def test_collection_replaces_credential_properties_whatever_their_shape():
     }
     (secret,) = redact_resource(app, "s")["properties"]["configuration"]["secrets"]
     assert secret["name"] == "db" and secret["value"].startswith("[redacted: container app secret, hash ")
+
+
+def _unknown_format(rng: random.Random) -> str:
+    """20 random letters and digits: a credential in a format no pattern knows."""
+    return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(20))
+
+
+def test_evidence_never_holds_a_value_from_a_field_that_can_carry_secrets(tmp_path):
+    """Issue 11 §2: evidence holds no raw value from a field that can carry secrets (env values, app
+    settings, named values, policy XML attributes, connection strings, URLs with userinfo or query
+    signatures), even when the value matches no pattern. A random value is planted in each, in a
+    raw (never redacted) snapshot; every report format and everything printed with -vv is searched
+    for it and for each 8-character piece of it."""
+    rng = random.Random(11)
+    planted: dict[str, str] = {}
+
+    def plant(field: str) -> str:
+        value = _unknown_format(rng)
+        assert detect("", value, "salt") is None, value
+        planted[field] = value
+        return value
+
+    doc = document("hardened")
+    resources = doc["resources"]
+    first_of: dict[str, dict[str, Any]] = {}
+    for r in resources:
+        first_of.setdefault(r["type"].lower(), r)
+    app = first_of[APP.lower()]
+    app["properties"]["template"]["containers"][0].setdefault("env", []).extend(
+        [
+            {"name": "SETTING_A", "value": plant("env value, neutral name")},
+            {"name": "DB_PASSWORD", "value": plant("env value, secret name")},
+            {"name": "DB", "value": f"Server=tcp:sql.example.com;User ID=u;Password={plant('env connection string')}"},
+            {"name": "API", "value": f"https://svc:{plant('env URL userinfo')}@api.example.com/v1"},
+            {"name": "BLOB", "value": f"https://st.blob.core.windows.net/c?sv=2022-11-02&sig={plant('env SAS sig')}"},
+        ]
+    )
+    app["properties"]["configuration"].setdefault("secrets", []).append(
+        {"name": "plain", "value": plant("container app secret")}
+    )
+    service = first_of["microsoft.apimanagement/service"]
+    resources.append(
+        {
+            "id": f"{service['id']}/namedValues/plain-x",
+            "name": "plain-x",
+            "type": NAMED_VALUE,
+            "properties": {"displayName": "plain-x", "value": plant("named value"), "secret": False},
+        }
+    )
+    # Named values that policies read, whose messages used to echo them: the rate limit's calls
+    # and the token limit's tokens-per-minute.
+    limit = next(r for r in resources if r["type"] == NAMED_VALUE and r["name"] == "rate-limit-calls")
+    limit["properties"]["value"] = plant("named value read as rate-limit calls")
+    resources.append(
+        {
+            "id": f"{service['id']}/namedValues/tpm-x",
+            "name": "tpm-x",
+            "type": NAMED_VALUE,
+            "properties": {"displayName": "tpm-x", "value": plant("named value read as tokens-per-minute")},
+        }
+    )
+    token_limits = [r for r in resources if 'tokens-per-minute="' in str(r.get("properties", {}).get("value"))]
+    assert token_limits
+    for policy in token_limits:
+        text = policy["properties"]["value"]
+        policy["properties"]["value"] = re.sub(r'tokens-per-minute="[^"]*"', 'tokens-per-minute="{{tpm-x}}"', text)
+    xml = (
+        f'<set-header name="x-h" exists-action="override"><value>{plant("policy header value")}</value></set-header>'
+        f'<authentication-basic username="svc" password="{plant("policy password attribute")}" />'
+        f'<set-query-parameter name="code" exists-action="override"><value>{plant("policy query")}</value>'
+        "</set-query-parameter>"
+        f'<set-backend-service base-url="https://svc:{plant("policy base-url userinfo")}@api.example.com/" />'
+    )
+    for rtype in ("microsoft.apimanagement/service/policies", "microsoft.apimanagement/service/policyfragments"):
+        policy = first_of[rtype]["properties"]
+        root = "<inbound>" if "<inbound>" in policy["value"] else "<fragment>"
+        policy["value"] = policy["value"].replace(root, root + xml, 1)
+    backend = first_of["microsoft.apimanagement/service/backends"]["properties"]
+    backend["credentials"] = {"header": {"x-api-key": [plant("backend credential header")]}}
+    backend["url"] = f"https://svc:{plant('backend URL userinfo')}@backend.example.com/api"
+    group = first_of["microsoft.insights/actiongroups"]["properties"]
+    group["webhookReceivers"] = [
+        {"name": "hook", "serviceUri": f"https://hooks.example.com/x?code={plant('webhook URL code')}"}
+    ]
+    site_id = f"{doc['resources'][0]['id'].split('/providers/')[0]}/providers/{SITE}/web-x"
+    resources.append({"id": site_id, "name": "web-x", "type": SITE, "kind": "app", "properties": {"httpsOnly": True}})
+    for config, properties in (
+        ("appsettings", {"SETTING": plant("app setting")}),
+        ("connectionstrings", {"DB": {"value": plant("app connection string"), "type": "Custom"}}),
+    ):
+        resources.append(
+            {"id": f"{site_id}/config/{config}", "name": config, "type": f"{SITE}/config", "properties": properties}
+        )
+    raw = tmp_path / "raw.json"
+    raw.write_text(json.dumps(doc))
+    run = golive("audit", "--snapshot", str(raw), "--format", FORMATS, "-o", str(tmp_path / "out"), "-vv")
+    assert run.code in (0, 1), run.err
+    texts = {**_artifacts(tmp_path / "out"), "stdout": run.out, "stderr": run.err}
+    assert len(texts) == 8
+    leaks = []
+    for field, value in planted.items():
+        pieces = {value[i : i + 8] for i in range(len(value) - 7)}
+        leaks += [f"{field} in {where}" for where, text in texts.items() if any(p in text for p in pieces)]
+    assert leaks == []
+    # The values were read, not skipped: the findings that read them are there, judged.
+    report = json.loads(texts["golive-report.json"])
+    by_check = {(f["checkId"], f["resourceName"]): f for f in report["findings"]}
+    assert by_check[("secrets.aca-env-plaintext", app["name"])]["status"] == "fail"
+    limits = [f["evidence"]["message"] for f in report["findings"] if f["checkId"] == "apim.rate-limit"]
+    assert any("{{rate-limit-calls}} = [value withheld, hash " in m for m in limits), limits

@@ -272,3 +272,21 @@ def test_a_long_unclosed_named_value_reference_is_judged_as_written():
     assert calls in policy["properties"]["value"]
     findings = {f.resource_name: f for f in run_check("apim.rate-limit", items)}
     assert findings["openai"].status.value == "pass"
+
+
+#: Messages that show a resolved named value (`{{name}} = value`) pass one more regex in the scrubber.
+RESOLVED_NAMED_VALUE_ATTACKS: dict[str, Callable[[int], str]] = {
+    "unclosed names of the longest length": lambda n: ("{{" + "a" * 254) * (n // 256) + "}} = x",
+    "repeated {{": lambda n: "{{" * (n // 2),
+    "repeated }} = ": lambda n: "}} = " * (n // 5),
+    "repeated shown values": lambda n: "{{a}} = b " * (n // 10),
+    "one long value": lambda n: "{{a}} = " + "b" * n,
+}
+
+
+@pytest.mark.parametrize("attack", sorted(RESOLVED_NAMED_VALUE_ATTACKS))
+def test_withholding_resolved_named_values_is_linear(attack):
+    from auditor.secrets import withhold_resolved_named_values
+
+    make = RESOLVED_NAMED_VALUE_ATTACKS[attack]
+    assert growth(make, lambda text: withhold_resolved_named_values(text, SUB)) < LINEAR

@@ -24,22 +24,26 @@ def write(report: dict[str, Any], handle: IO[bytes], **_: Any) -> None:
     pretty = json.JSONEncoder(ensure_ascii=False, indent=2).encode
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="\n", write_through=False)
     text.write("{")
+
+    def one_per_line(items: list[Any], indent: str) -> None:
+        for position, element in enumerate(items):
+            text.write(f",\n{indent}  " if position else f"[\n{indent}  ")
+            text.write(compact(element))
+        text.write(f"\n{indent}]")
+
     for index, (key, value) in enumerate(report.items()):
         text.write(f"{',' if index else ''}\n  {compact(key)}: ")
         if isinstance(value, list) and value:
-            for position, element in enumerate(value):
-                text.write(",\n    " if position else "[\n    ")
-                text.write(compact(element))
-            text.write("\n  ]")
+            one_per_line(value, "  ")
         elif isinstance(value, dict) and any(isinstance(v, list) and v for v in value.values()):
             # A section of lists (the exposure map's nodes, edges, paths): one element a line, too.
-            inner = [
-                f"\n    {compact(k)}: "
-                + ("[\n      " + ",\n      ".join(map(compact, v)) + "\n    ]" if isinstance(v, list) and v else "")
-                + ("" if isinstance(v, list) and v else compact(v))
-                for k, v in value.items()
-            ]
-            text.write("{" + ",".join(inner) + "\n  }")
+            for position, (inner_key, inner) in enumerate(value.items()):
+                text.write(f"{',' if position else '{'}\n    {compact(inner_key)}: ")
+                if isinstance(inner, list) and inner:
+                    one_per_line(inner, "    ")
+                else:
+                    text.write(compact(inner))
+            text.write("\n  }")
         else:
             text.write(pretty(value).replace("\n", "\n  "))
     text.write("\n}\n")
