@@ -9,19 +9,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlparse
 
-from auditor.checks._apim_policy import always_applied
-from auditor.checks.apim import (
+from auditor.checks._apim_api import (
     API,
     NAMED_VALUE,
     NAMED_VALUE_REF,
     POLICY_TYPES,
     SERVICE,
     TOKEN_LIMITS,
-    _ai_backend,
-    _effective,
-    _is_current,
-    _service_of,
+    ai_backend,
+    effective,
+    is_current,
+    service_of,
 )
+from auditor.checks._apim_policy import always_applied
 
 from auditor.api import (
     Area,
@@ -149,7 +149,7 @@ def _tokens_per_minute(found_value: str, api: Resource, ctx: Context) -> int:
     ref = NAMED_VALUE_REF.match(value)
     if ref:
         wanted = ref.group(1).lower()
-        for named in ctx.children(_service_of(api, ctx), NAMED_VALUE):
+        for named in ctx.children(service_of(api, ctx), NAMED_VALUE):
             display = named.get("properties.displayName", default=named.name, expect=str)
             if wanted in (named.name.lower(), display.lower()):
                 if named.get("properties.secret", default=False, expect=bool) or named.has("properties.keyVault"):
@@ -167,7 +167,7 @@ def _gateway_limit(api: Resource, ctx: Context) -> tuple[int | None, list[str]]:
     """The highest token limit a request path to the API meets (one request takes one path), and the
     paths that meet none (apim.token-limit fails those; here they leave the sum a lower bound)."""
     limits, unbounded = [], []
-    for path, sections in _effective(api, ctx):
+    for path, sections in effective(api, ctx):
         found = always_applied(sections, TOKEN_LIMITS)
         tpm = found.element.get("tokens-per-minute") if found else None
         if tpm is None:
@@ -216,9 +216,9 @@ def capacity_vs_gateway(account: Resource, ctx: Context) -> Verdict:
     unbounded: list[str] = []
     for service in ctx.resources(SERVICE):
         for api in ctx.children(service, API):
-            if not _is_current(api):
+            if not is_current(api):
                 continue
-            url = _ai_backend(api, ctx)
+            url = ai_backend(api, ctx)
             if url and _fronts(url, account):
                 limit, open_paths = _gateway_limit(api, ctx)
                 unbounded += [f"{api.name}: {path}" for path in open_paths]
