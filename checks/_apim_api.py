@@ -81,8 +81,9 @@ def fragment_lookup(service: Resource, ctx: Context) -> Callable[[str], str | No
     return lookup
 
 
-def chains(api: Resource, ctx: Context) -> list[tuple[str, list[Scope]]]:
-    """One inheritance chain per (operation, product) path a request to the API can take."""
+def chains(api: Resource, ctx: Context) -> list[tuple[str, Resource | None, list[Scope]]]:
+    """One inheritance chain per (operation, product) path a request to the API can take, with the
+    operation resource (None when the API has no operations in the snapshot)."""
     service = service_of(api, ctx)
     global_scope = Scope("global", policy_xml(ctx, service, GLOBAL_POLICY))
     api_scope = Scope(f"API {api.name}", policy_xml(ctx, api, API_POLICY))
@@ -95,20 +96,25 @@ def chains(api: Resource, ctx: Context) -> list[tuple[str, list[Scope]]]:
     if not products or not api.get("properties.subscriptionRequired", default=True, expect=bool):
         products.append(Scope("no product", None))
     operations = ctx.children(api, OPERATION)
-    op_scopes = [Scope(f"operation {op.name}", policy_xml(ctx, op, OPERATION_POLICY)) for op in operations] or [
-        Scope("all operations", None)
-    ]
+    op_scopes: list[tuple[Resource | None, Scope]] = [
+        (op, Scope(f"operation {op.name}", policy_xml(ctx, op, OPERATION_POLICY))) for op in operations
+    ] or [(None, Scope("all operations", None))]
     return [
-        (f"{op.label} via {product.label}", [op, api_scope, product, global_scope])
-        for op in op_scopes
+        (f"{scope.label} via {product.label}", op, [scope, api_scope, product, global_scope])
+        for op, scope in op_scopes
         for product in products
     ]
 
 
+def request_paths(api: Resource, ctx: Context) -> list[tuple[str, Resource | None, list[Section]]]:
+    """Per request path: its label, its operation (None without operations) and the inbound sections."""
+    lookup = fragment_lookup(service_of(api, ctx), ctx)
+    return [(path, op, effective_sections(chain, lookup)) for path, op, chain in chains(api, ctx)]
+
+
 def effective(api: Resource, ctx: Context) -> list[tuple[str, list[Section]]]:
     """Per request path, the inbound sections that apply to it."""
-    lookup = fragment_lookup(service_of(api, ctx), ctx)
-    return [(path, effective_sections(chain, lookup)) for path, chain in chains(api, ctx)]
+    return [(path, sections) for path, _, sections in request_paths(api, ctx)]
 
 
 def is_current(api: Resource) -> bool:
@@ -161,3 +167,24 @@ def is_llm(url: str) -> bool:
     parsed = urlparse(url)
     host = (parsed.hostname or "").lower()
     return host.endswith((".openai.azure.com", ".services.ai.azure.com")) or "/openai" in parsed.path.lower()
+
+
+def pool_members(backend: Resource, backends: dict[str, Resource]) -> list[Resource]:
+    """The member backends of a pool (an empty list for a single backend)."""
+    if backend.get("properties.type", default="Single", expect=str).lower() != "pool":
+        return []
+    members = []
+    for entry in backend.get("properties.pool.services", default=[], expect=list):
+        member_id = entry.get("id") if isinstance(entry, dict) else None
+        if not isinstance(member_id, str):
+            raise DataError(f"a member of pool {backend.name} has no id")
+        member = backends.get(member_id.rstrip("/").rsplit("/", 1)[-1].lower())
+        if member is None:
+            raise DataError(f"the pool member {member_id} of {backend.name} is not in the snapshot")
+        members.append(member)
+    return members
+
+
+def backend_urls(backend: Resource, backends: dict[str, Resource]) -> list[str]:
+    """The urls a backend entity sends requests to: its own, or one per member of a pool."""
+    return [member.get("properties.url", expect=str) for member in pool_members(backend, backends) or [backend]]

@@ -24,6 +24,7 @@ from auditor.checks._apim_api import (
     effective,
     is_current,
     is_llm,
+    pool_members,
     service_of,
 )
 from auditor.checks._apim_policy import Found, always_applied, found_in
@@ -268,7 +269,7 @@ def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
         backend = backends.get(name)
         if backend is None:
             raise DataError(f"the backend {name!r} used by API {api_name} is not in the snapshot")
-        members = _pool_members(backend, backends)
+        members = pool_members(backend, backends)
         for member in members or [backend]:
             rules = member.get(f"{CIRCUIT_BREAKER}.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER)
             if not rules:
@@ -288,22 +289,6 @@ def _backend_ids(api: Resource, ctx: Context) -> list[str]:
             if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
                 names.append(item.element.get("backend-id", "").lower())
     return list(dict.fromkeys(names))
-
-
-def _pool_members(backend: Resource, backends: dict[str, Resource]) -> list[Resource]:
-    """The member backends of a pool (an empty list for a single backend)."""
-    if backend.get("properties.type", default="Single", expect=str).lower() != "pool":
-        return []
-    members = []
-    for entry in backend.get("properties.pool.services", default=[], expect=list):
-        member_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(member_id, str):
-            raise DataError(f"a member of pool {backend.name} has no id")
-        member = backends.get(member_id.rstrip("/").rsplit("/", 1)[-1].lower())
-        if member is None:
-            raise DataError(f"the pool member {member_id} of {backend.name} is not in the snapshot")
-        members.append(member)
-    return members
 
 
 #: customProperties keys that must be "False" for old protocols to be off.

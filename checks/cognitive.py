@@ -16,12 +16,13 @@ from auditor.checks._apim_api import (
     POLICY_TYPES,
     SERVICE,
     TOKEN_LIMITS,
-    ai_backend,
-    effective,
+    backend_urls,
+    is_ai,
     is_current,
+    request_paths,
     service_of,
 )
-from auditor.checks._apim_policy import always_applied
+from auditor.checks._apim_policy import Section, always_applied, found_in
 
 from auditor.api import (
     Area,
@@ -49,8 +50,19 @@ SOURCES = ("prompt", "completion")
 #: Built-in policies that block medium severity and above in every harm category, prompts and completions
 #: (https://learn.microsoft.com/azure/ai-services/openai/concepts/content-filter#configurability).
 BUILT_IN_BLOCKING = {"microsoft.default", "microsoft.defaultv2"}
-#: Standard (pay-as-you-go) SKUs: one unit of capacity is 1,000 tokens per minute.
+#: Standard (pay-as-you-go) SKUs, whose capacity is in units of tokens per minute.
 STANDARD_SKUS = {"standard", "globalstandard", "datazonestandard"}
+#: Tokens per minute one unit of Standard capacity serves. Microsoft Learn, "Manage Azure OpenAI quota"
+#: (how-to/quota): 1,000 for chat and embedding models; the o-series models listed here differ.
+DEFAULT_TPM_PER_UNIT = 1000
+TPM_PER_UNIT = {"o1": 6000, "o1-preview": 6000, "o1-mini": 10000, "o3-mini": 10000, "o3-pro": 10000}
+#: Models whose capacity counts requests per minute (DALL-E 3 and GPT-image-1: 6 per unit, per the quotas
+#: and limits page), so a token limit says nothing about them.
+REQUEST_METERED = re.compile(r"dall-e|gpt-image|whisper|tts|sora", re.I)
+#: The deployment segment of an Azure OpenAI URL path (/openai/deployments/<name>/...).
+DEPLOYMENT_SEGMENT = re.compile(r"/deployments/([^/?#]*)", re.I)
+#: A request path whose deployment the caller's own URL (or request body) names: every deployment.
+CALLER_CHOOSES = "*"
 PROVISIONED_SKUS = {"provisionedmanaged", "globalprovisionedmanaged", "datazoneprovisionedmanaged"}
 #: Models that answer no conversational turn, so they take no part in a cascade.
 NON_CHAT = re.compile(r"embedding|whisper|tts|dall-e|speech", re.I)
@@ -163,20 +175,6 @@ def _tokens_per_minute(found_value: str, api: Resource, ctx: Context) -> int:
     return int(value)
 
 
-def _gateway_limit(api: Resource, ctx: Context) -> tuple[int | None, list[str]]:
-    """The highest token limit a request path to the API meets (one request takes one path), and the
-    paths that meet none (apim.token-limit fails those; here they leave the sum a lower bound)."""
-    limits, unbounded = [], []
-    for path, sections in effective(api, ctx):
-        found = always_applied(sections, TOKEN_LIMITS)
-        tpm = found.element.get("tokens-per-minute") if found else None
-        if tpm is None:
-            unbounded.append(path)
-        else:
-            limits.append(_tokens_per_minute(tpm, api, ctx))
-    return (max(limits) if limits else None), unbounded
-
-
 def _fronts(url: str, account: Resource) -> bool:
     host = (urlparse(url).hostname or "").lower()
     endpoint = (urlparse(account.get("properties.endpoint", default="", expect=str)).hostname or "").lower()
@@ -184,72 +182,181 @@ def _fronts(url: str, account: Resource) -> bool:
     return bool(host) and (host == endpoint or (bool(subdomain) and host.split(".", 1)[0] == subdomain))
 
 
+class _Unmapped(Exception):
+    """The deployment a request path reaches cannot be told from configuration."""
+
+
+def _dynamic(text: str) -> bool:
+    # A policy expression or a named value is resolved per request or outside the policy text.
+    return "@(" in text or "@{" in text or "{{" in text
+
+
+def _deployment_in(path: str, where: str) -> str | None:
+    """The deployment a URL path or template names: a name, CALLER_CHOOSES for a template parameter,
+    or None when the path has no deployments segment."""
+    match = DEPLOYMENT_SEGMENT.search(path)
+    if match is None:
+        return None
+    name = match.group(1)
+    if name.startswith("{") and name.endswith("}") and "{" not in name[1:-1]:
+        return CALLER_CHOOSES
+    if not name or _dynamic(name) or "{" in name or "}" in name:
+        raise _Unmapped(f"{where} names the deployment as {name!r}")
+    return name.lower()
+
+
+def _path_urls(api: Resource, sections: list[Section], backends: dict[str, Resource], path: str) -> list[str]:
+    """The backend urls a request on this path can go to: set-backend-service targets, and the API's
+    serviceUrl unless a set-backend-service applies to every request."""
+    urls = []
+    if always_applied(sections, {"set-backend-service"}) is None:
+        urls.append(api.get("properties.serviceUrl", default="", expect=str))
+    for found in found_in(sections):
+        if found.element.tag != "set-backend-service":
+            continue
+        backend_id, base_url = found.element.get("backend-id"), found.element.get("base-url")
+        if backend_id is not None:
+            backend = backends.get(backend_id.lower())
+            if _dynamic(backend_id) or backend is None:
+                raise _Unmapped(f"{path} routes to backend {backend_id!r}, which is not in the snapshot")
+            urls += backend_urls(backend, backends)
+        elif base_url is not None:
+            if _dynamic(base_url):
+                raise _Unmapped(f"{path} sets its backend with an expression")
+            urls.append(base_url)
+    return [url for url in dict.fromkeys(urls) if url]
+
+
+def _path_deployments(urls: list[str], sections: list[Section], operation: Resource | None, path: str) -> set[str]:
+    """The deployments of the account that a request on this path can reach (CALLER_CHOOSES: any)."""
+    fixed = {name for url in urls if (name := _deployment_in(urlparse(url).path, f"backend url {url}")) is not None}
+    if fixed:
+        return fixed
+    names: set[str] = set()
+    rewrites = [f.element.get("template", "") for f in found_in(sections) if f.element.tag == "rewrite-uri"]
+    for template in rewrites:
+        if _dynamic(template):
+            raise _Unmapped(f"{path} rewrites the URL with an expression")
+        # A rewrite without a deployments segment leaves the deployment to the request (the v1 API's model field).
+        names.add(_deployment_in(template, f"rewrite-uri on {path}") or CALLER_CHOOSES)
+    if rewrites and always_applied(sections, {"rewrite-uri"}) is not None:
+        return names
+    template = operation.get("properties.urlTemplate", default="", expect=str) if operation is not None else ""
+    names.add(_deployment_in(template, f"operation {operation.name if operation else ''}") or CALLER_CHOOSES)
+    return names
+
+
+def _fronting_limits(
+    deployment: Resource, account: Resource, ctx: Context
+) -> tuple[dict[str, int], list[str], list[str]]:
+    """The token limits of the API Management APIs that reach this deployment (per API, the highest
+    limit among its paths that reach it), the paths that reach it without one, and why some paths'
+    targets cannot be told."""
+    limits: dict[str, int] = {}
+    unbounded: list[str] = []
+    unmapped: list[str] = []
+    for service in ctx.resources(SERVICE):
+        backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
+        for api in ctx.children(service, API):
+            if not is_current(api):
+                continue
+            reaching: list[int] = []
+            for path, operation, sections in request_paths(api, ctx):
+                label = f"{service.name}/{api.name} {path}"
+                try:
+                    urls = _path_urls(api, sections, backends, label)
+                    ai_urls = [url for url in urls if is_ai(url)]
+                    mine = [url for url in ai_urls if _fronts(url, account)]
+                    if not mine:
+                        continue
+                    if len(ai_urls) > 1:
+                        raise _Unmapped(
+                            f"{label} spreads requests over {len(ai_urls)} AI endpoints (a backend pool or "
+                            "conditions): priority, weight or the condition decides each deployment's share"
+                        )
+                    names = _path_deployments(mine, sections, operation, label)
+                except _Unmapped as reason:
+                    unmapped.append(str(reason))
+                    continue
+                if CALLER_CHOOSES not in names and deployment.name.lower() not in names:
+                    continue
+                found = always_applied(sections, TOKEN_LIMITS)
+                tpm = found.element.get("tokens-per-minute") if found else None
+                if tpm is None:
+                    unbounded.append(label)
+                else:
+                    reaching.append(_tokens_per_minute(tpm, api, ctx))
+            if reaching:
+                limits[f"{service.name}/{api.name}"] = max(reaching)
+    return limits, unbounded, unmapped
+
+
 @check(
     id="ai.capacity-vs-gateway",
-    title="API Management token limits stay within what the Azure OpenAI deployments can serve",
+    title="API Management token limits stay within what each Azure OpenAI deployment can serve",
     severity=Severity.MEDIUM,
     area=Area.GATEWAY,
     checklist="api-rate-limiting",
-    types=[ACCOUNT],
-    reads=[DEPLOYMENT, SERVICE, API, BACKEND, *POLICY_TYPES],
+    types=[DEPLOYMENT],
+    reads=[ACCOUNT, SERVICE, API, BACKEND, *POLICY_TYPES],
     rationale=(
-        "When the gateway lets through more tokens per minute than the deployments behind it can serve, callers "
+        "When the gateway lets through more tokens per minute than the deployment behind it can serve, callers "
         "get 429s from Azure OpenAI instead of a clean limit at the gateway, and the gateway's retry and "
-        "fallback logic never runs. Standard deployments serve capacity x 1,000 tokens per minute. The limits "
-        "are summed over the APIs that front the account; a per-key limit is counted once, so the real load "
-        "can be higher still."
+        "fallback logic never runs. A Standard, GlobalStandard or DataZoneStandard deployment serves its "
+        "capacity in units of 1,000 tokens per minute (6,000 for o1, 10,000 for o1-mini, o3-mini and o3-pro). "
+        "An API fronts the deployment its backend URL, set-backend-service or rewrite-uri names; one that "
+        "passes the caller's deployment path through fronts every deployment of the account. The limits of "
+        "the APIs that front a deployment are summed; a per-key limit is counted once, so the real load can be "
+        "higher still."
     ),
     remediation=Remediation(
-        text="Raise the deployments' capacity (or add a deployment in another region behind a backend pool), or "
+        text="Raise the deployment's capacity (or add a deployment in another region behind a backend pool), or "
         "lower the tokens-per-minute of the gateway's token limits.",
-        az="az cognitiveservices account deployment create --name {name} --resource-group {resourceGroup} "
-        "--deployment-name <deployment> --model-name <model> --model-version <version> --model-format OpenAI "
+        az="az cognitiveservices account deployment create --name <account> --resource-group {resourceGroup} "
+        "--deployment-name {name} --model-name <model> --model-version <version> --model-format OpenAI "
         "--sku-name GlobalStandard --sku-capacity <capacity>",
         bicep="sku: {\n  name: 'GlobalStandard'\n  capacity: 300 // 300,000 tokens per minute\n}",
     ),
     refs=[QUOTA_DOC, "https://learn.microsoft.com/azure/api-management/azure-openai-token-limit-policy"],
 )
-def capacity_vs_gateway(account: Resource, ctx: Context) -> Verdict:
+def capacity_vs_gateway(deployment: Resource, ctx: Context) -> Verdict:
+    sku = deployment.get("sku.name", expect=str)
+    if sku.lower() in PROVISIONED_SKUS:
+        return not_applicable(f"{sku}: capacity is provisioned throughput units, not tokens per minute")
+    if sku.lower() not in STANDARD_SKUS:
+        return not_assessed(f"SKU {sku!r}: golive does not know how many tokens per minute a unit serves")
+    model = deployment.get("properties.model.name", expect=str)
+    if REQUEST_METERED.search(model):
+        return not_applicable(f"model {model} is metered in requests per minute, not tokens")
+    capacity = deployment.get("sku.capacity", expect=int)
+    account = ctx.get(_parent_account_id(deployment))
+    if account is None:
+        raise DataError(f"the account of deployment {deployment.name} is not in the snapshot")
     if account.get("kind", default="", expect=str).lower() not in LLM_KINDS:
-        return not_applicable("not an Azure OpenAI or AI Services account")
-    limits: dict[str, int] = {}
-    unbounded: list[str] = []
-    for service in ctx.resources(SERVICE):
-        for api in ctx.children(service, API):
-            if not is_current(api):
-                continue
-            url = ai_backend(api, ctx)
-            if url and _fronts(url, account):
-                limit, open_paths = _gateway_limit(api, ctx)
-                unbounded += [f"{api.name}: {path}" for path in open_paths]
-                if limit is not None:
-                    limits[f"{service.name}/{api.name}"] = limit
+        return not_applicable("not an Azure OpenAI or AI Services deployment")
+    per_unit = TPM_PER_UNIT.get(model.lower(), DEFAULT_TPM_PER_UNIT)
+    serves = capacity * per_unit
+    limits, unbounded, unmapped = _fronting_limits(deployment, account, ctx)
+    deployment.note("tokensPerCapacityUnit", per_unit)
+    deployment.note("deploymentTokensPerMinute", serves)
+    deployment.note("gatewayTokensPerMinute", limits)
     if unbounded:
-        account.note("pathsWithoutTokenLimit", unbounded)
-    if not limits:
-        return not_applicable("no API Management token limit fronts this account (apim.token-limit judges that)")
-    standard, provisioned = 0, []
-    for deployment in ctx.children(account, DEPLOYMENT):
-        sku = deployment.get("sku.name", expect=str).lower()
-        capacity = deployment.get("sku.capacity", expect=int)
-        if sku in STANDARD_SKUS:
-            standard += capacity * 1000
-        elif sku in PROVISIONED_SKUS:
-            provisioned.append(f"{deployment.name} ({capacity} PTU)")
-        else:
-            raise DataError(f"deployment {deployment.name} has SKU {sku!r}, whose throughput golive does not know")
+        deployment.note("pathsWithoutTokenLimit", unbounded)
+    if unmapped:
+        deployment.note("pathsNotMapped", unmapped)
     gateway = sum(limits.values())
-    account.note("gatewayTokensPerMinute", limits)
-    account.note("deploymentTokensPerMinute", standard)
-    numbers = f"gateway allows {gateway:,} tokens/min, Standard deployments serve {standard:,} tokens/min"
+    numbers = f"gateway allows {gateway:,} tokens/min, {deployment.name} serves {serves:,} tokens/min"
+    numbers += f" ({capacity} x {per_unit:,})"
     if unbounded:
-        numbers += f" ({len(unbounded)} path(s) without a token limit add more; see apim.token-limit)"
-    if gateway <= standard:
-        return passed(numbers, expected=f"<= {standard:,} tokens/min")
-    if provisioned:
-        # PTU throughput depends on the model and the prompt shape: the comparison cannot be made.
-        return not_assessed(f"{numbers}; provisioned deployments {', '.join(provisioned)} serve an unknown rest")
-    return failed(numbers + ": callers get 429s from Azure OpenAI", expected=f"<= {standard:,} tokens/min")
+        numbers += f"; {len(unbounded)} path(s) without a token limit add more (see apim.token-limit)"
+    expected = f"<= {serves:,} tokens/min"
+    if gateway > serves:
+        return failed(f"{numbers}: callers get 429s from Azure OpenAI", expected=expected)
+    if unmapped:
+        return not_assessed(f"{numbers}; the deployment some paths reach cannot be told: {unmapped[0]}")
+    if not limits:
+        return not_applicable("no API Management token limit fronts this deployment (apim.token-limit judges that)")
+    return passed(numbers, expected=expected)
 
 
 def _chat_deployments(ctx: Context) -> list[tuple[Resource, str]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.helpers import SUB, only, resource, verdicts
+from tests.checks.helpers import SUB, only, resource, run_check, verdicts
 
 PARTS = Path(__file__).resolve().parents[2] / "fixtures" / "parts" / "hardened"
 FIXTURE_SUB = "3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13"
@@ -121,35 +121,119 @@ def apim():
     return copy.deepcopy(json.loads((PARTS / "apim.json").read_text().replace(FIXTURE_SUB, SUB)))
 
 
-def test_capacity_above_the_gateway_limit_passes(apim):
-    items = [*apim, account(), deployment("gpt-4o", sku="GlobalStandard", capacity=40), deployment("mini", capacity=20)]
-    finding = only("ai.capacity-vs-gateway", items)
-    assert finding.status.value == "pass"
-    assert "50,000" in finding.evidence["message"] and "60,000" in finding.evidence["message"]
+def _api_policy(apim):
+    return next(r for r in apim if r["id"].endswith("apis/openai/policies/policy"))
 
 
-def test_capacity_below_the_gateway_limit_fails_with_both_numbers(apim):
-    finding = only("ai.capacity-vs-gateway", [*apim, account(), deployment("gpt-4o", capacity=10)])
-    assert finding.status.value == "fail"
-    assert (
-        "50,000" in finding.evidence["message"]
-        and "10,000" in finding.evidence["message"]
-        and "429" in finding.evidence["message"]
+def test_caller_routed_api_fronts_every_deployment_each_judged_with_both_numbers(apim):
+    # The hardened openai API passes the caller's /deployments/{deployment-id}/... through (its operations'
+    # urlTemplate), so its 50,000 tokens/min limit fronts every deployment of the account.
+    items = [*apim, account(), deployment("gpt-4o", sku="GlobalStandard", capacity=60), deployment("mini", capacity=20)]
+    found = {f.resource_name: f for f in run_check("ai.capacity-vs-gateway", items)}
+    assert found["gpt-4o"].status.value == "pass" and found["mini"].status.value == "fail"
+    message = found["mini"].evidence["message"]
+    assert "50,000" in message and "20,000" in message and "429" in message
+    assert "60,000" in found["gpt-4o"].evidence["message"]
+
+
+def test_backend_url_naming_a_deployment_fronts_only_that_deployment(apim):
+    # The hardened backend aoai-embeddings points at /openai/deployments/text-embedding-3-small/embeddings.
+    policy = _api_policy(apim)
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        'backend-id="aoai-pool"', 'backend-id="aoai-embeddings"'
     )
+    items = [*apim, account(), deployment("gpt-4o", capacity=1), deployment("text-embedding-3-small", capacity=10)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "not_applicable", "text-embedding-3-small": "fail"}
 
 
-def test_provisioned_capacity_cannot_be_compared(apim):
+def test_rewrite_uri_to_a_named_deployment_fronts_only_that_one(apim):
+    policy = _api_policy(apim)
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        "<base />", '<base />\n    <rewrite-uri template="/deployments/gpt-4o/chat/completions" />', 1
+    )
+    items = [*apim, account(), deployment("gpt-4o", capacity=50), deployment("mini", capacity=1)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "pass", "mini": "not_applicable"}
+
+
+def test_an_operation_url_template_naming_a_deployment_fronts_only_that_one(apim):
+    for item in apim:
+        if item["type"].endswith("/apis/operations") and "/apis/openai/" in item["id"]:
+            item["properties"]["urlTemplate"] = "/deployments/gpt-4o/chat/completions"
+    items = [*apim, account(), deployment("gpt-4o", capacity=50), deployment("mini", capacity=1)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "pass", "mini": "not_applicable"}
+
+
+def test_a_rewrite_by_expression_cannot_be_mapped(apim):
+    policy = _api_policy(apim)
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        "<base />",
+        '<base />\n    <rewrite-uri template="@(context.Variables.GetValueOrDefault&lt;string&gt;(&quot;d&quot;))" />',
+        1,
+    )
+    finding = only("ai.capacity-vs-gateway", [*apim, account(), deployment("gpt-4o", capacity=50)])
+    assert finding.status.value == "not_assessed" and "expression" in finding.evidence["message"]
+
+
+def test_a_pool_of_two_endpoints_cannot_be_split_per_deployment(apim):
+    pool = next(r for r in apim if r["name"] == "aoai-pool")
+    second = copy.deepcopy(next(r for r in apim if r["name"] == "aoai-eastus2"))
+    second["id"], second["name"] = second["id"].replace("aoai-eastus2", "aoai-swedencentral"), "aoai-swedencentral"
+    second["properties"]["url"] = "https://aoai-voice-dr.openai.azure.com/openai"
+    pool["properties"]["pool"]["services"].append({"id": second["id"], "priority": 2, "weight": 1})
+    finding = only("ai.capacity-vs-gateway", [*apim, second, account(), deployment("gpt-4o", capacity=50)])
+    assert finding.status.value == "not_assessed" and "2 AI endpoints" in finding.evidence["message"]
+
+
+def test_a_pool_of_two_still_fails_when_the_known_limit_alone_is_too_high(apim):
+    # A second API, routed straight at the account, already sends more than the deployment serves.
+    direct = copy.deepcopy(next(r for r in apim if r["type"].endswith("/apis") and r["name"] == "openai"))
+    direct["id"], direct["name"] = direct["id"].replace("/apis/openai", "/apis/openai-direct"), "openai-direct"
+    policy = copy.deepcopy(_api_policy(apim))
+    policy["id"] = policy["id"].replace("/apis/openai/", "/apis/openai-direct/")
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        '<set-backend-service backend-id="aoai-pool" />', ""
+    )
+    items = [*apim, direct, policy, account(), deployment("gpt-4o", capacity=60)]
+    finding = only("ai.capacity-vs-gateway", items)
+    # Two APIs of 50,000 each front the deployment: the sum is judged.
+    assert finding.status.value == "fail" and "100,000" in finding.evidence["message"]
+
+
+def test_provisioned_deployments_are_not_tokens_per_minute(apim):
+    items = [*apim, account(), deployment("ptu", sku="ProvisionedManaged", capacity=50)]
+    finding = only("ai.capacity-vs-gateway", items)
+    assert finding.status.value == "not_applicable" and "provisioned throughput units" in finding.evidence["message"]
+
+
+def test_o_series_units_serve_more_tokens_than_one_thousand(apim):
+    # Microsoft Learn, Manage Azure OpenAI quota: one unit of o1-mini or o3-mini is 10,000 tokens/min, o1 6,000.
     items = [
         *apim,
         account(),
-        deployment("gpt-4o", capacity=10),
-        deployment("ptu", sku="ProvisionedManaged", capacity=50),
+        deployment("reasoning", model="o3-mini", capacity=5),
+        deployment("o1", model="o1", capacity=5),
     ]
-    assert only("ai.capacity-vs-gateway", items).status.value == "not_assessed"
+    found = {f.resource_name: f for f in run_check("ai.capacity-vs-gateway", items)}
+    assert (
+        found["reasoning"].status.value == "pass"
+        and "50,000 tokens/min (5 x 10,000)" in found["reasoning"].evidence["message"]
+    )
+    assert found["o1"].status.value == "fail" and "30,000" in found["o1"].evidence["message"]
+
+
+def test_request_metered_models_and_unknown_skus(apim):
+    # DALL-E 3 capacity units are requests per minute (quotas and limits page); a batch SKU has no TPM rate.
+    items = [
+        *apim,
+        account(),
+        deployment("images", model="dall-e-3", capacity=2),
+        deployment("batch", sku="GlobalBatch"),
+    ]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"images": "not_applicable", "batch": "not_assessed"}
 
 
 def test_named_value_limit_is_resolved(apim):
-    policy = next(r for r in apim if r["id"].endswith("apis/openai/policies/policy"))
+    policy = _api_policy(apim)
     policy["properties"]["value"] = policy["properties"]["value"].replace(
         'tokens-per-minute="50000"', 'tokens-per-minute="{{rate-limit-calls}}"'
     )
@@ -159,11 +243,14 @@ def test_named_value_limit_is_resolved(apim):
 
 
 def test_without_a_gateway_token_limit_or_for_speech_it_does_not_apply(apim):
-    assert verdicts("ai.capacity-vs-gateway", [account(), deployment("gpt-4o")]) == {
-        "aoai-voice-prod": "not_applicable"
-    }
+    assert verdicts("ai.capacity-vs-gateway", [account(), deployment("gpt-4o")]) == {"gpt-4o": "not_applicable"}
     speech = account("speech-voice-prod", kind="SpeechServices")
-    assert verdicts("ai.capacity-vs-gateway", [*apim, speech]) == {"speech-voice-prod": "not_applicable"}
+    items = [*apim, speech, deployment("custom", acct="speech-voice-prod")]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"custom": "not_applicable"}
+
+
+def test_a_deployment_whose_account_is_missing_is_not_assessed(apim):
+    assert verdicts("ai.capacity-vs-gateway", [*apim, deployment("gpt-4o")]) == {"gpt-4o": "not_assessed"}
 
 
 # -- model mix and provisioned throughput -----------------------------------------------------------
