@@ -50,6 +50,11 @@ SOURCES = ("prompt", "completion")
 #: Built-in policies that block medium severity and above in every harm category, prompts and completions
 #: (https://learn.microsoft.com/azure/ai-services/openai/concepts/content-filter#configurability).
 BUILT_IN_BLOCKING = {"microsoft.default", "microsoft.defaultv2"}
+#: RaiPolicyMode (azure-rest-api-specs, cognitiveservices RaiPolicyProperties.mode): Default and Blocking
+#: filter completions before returning them; Asynchronous_filter (called Deferred before 2025-06-01)
+#: streams completion tokens first and sends the filter's verdict later (Microsoft Learn, content streaming).
+SYNCHRONOUS_MODES = {"default", "blocking"}
+DEFERRED_MODES = {"asynchronous_filter", "deferred"}
 #: Standard (pay-as-you-go) SKUs, whose capacity is in units of tokens per minute.
 STANDARD_SKUS = {"standard", "globalstandard", "datazonestandard"}
 #: Tokens per minute one unit of Standard capacity serves. Microsoft Learn, "Manage Azure OpenAI quota"
@@ -69,6 +74,7 @@ NON_CHAT = re.compile(r"embedding|whisper|tts|dall-e|speech", re.I)
 #: Small models for the guide's tier 1 and tier 2 (Phi, the -mini and -nano variants).
 SMALL_MODEL = re.compile(r"phi|mini|nano|small", re.I)
 CONTENT_FILTER_DOC = "https://learn.microsoft.com/azure/ai-services/openai/concepts/content-filter"
+CONTENT_STREAMING_DOC = "https://learn.microsoft.com/azure/ai-services/openai/concepts/content-streaming"
 QUOTA_DOC = "https://learn.microsoft.com/azure/ai-services/openai/how-to/quota"
 
 
@@ -81,10 +87,15 @@ def _parent_account_id(deployment: Resource) -> str:
 
 
 def _filter_gaps(policy: Resource) -> list[str]:
-    """The category/source pairs of the policy that do not block. A pair the policy does not list
-    inherits from its base policy: blocking when the base is a built-in default."""
+    """The category/source pairs of the policy that do not block, and a streaming mode that shows
+    completions before they are filtered. A pair the policy does not list inherits from its base
+    policy: blocking when the base is a built-in default, unfiltered when there is no base."""
     filters = policy.get("properties.contentFilters", default=[], expect=list)
-    base = policy.get("properties.basePolicyName", default="", expect=str).lower()
+    base = policy.get("properties.basePolicyName", default="", expect=str)
+    # The spec's RaiPolicyMode (2024-10-01 and later): Default = 0, so an absent mode is Default.
+    mode = policy.get("properties.mode", default="Default", expect=str)
+    if mode.lower() not in SYNCHRONOUS_MODES | DEFERRED_MODES:
+        raise DataError(f"content filter {policy.name} has mode {mode!r}, which golive does not know")
     listed: dict[tuple[str, str], dict] = {}
     for index, entry in enumerate(filters):
         if not isinstance(entry, dict):
@@ -95,14 +106,22 @@ def _filter_gaps(policy: Resource) -> list[str]:
         for source in SOURCES:
             entry = listed.get((category, source))
             if entry is None:
-                if base not in BUILT_IN_BLOCKING:
-                    gaps.append(f"{category}/{source} not configured")
+                if base.lower() in BUILT_IN_BLOCKING:
+                    continue
+                if base and base.lower() != "microsoft.nil":
+                    raise DataError(
+                        f"{category}/{source} of content filter {policy.name} comes from base policy {base}, "
+                        "whose settings golive does not know"
+                    )
+                gaps.append(f"{category}/{source} not configured")
                 continue
             switches = (entry.get("enabled"), entry.get("blocking"))
             if not all(isinstance(switch, bool) for switch in switches):
                 raise DataError(f"the {category}/{source} filter of {policy.name} has no boolean enabled and blocking")
             if not all(switches):
                 gaps.append(f"{category}/{source} not blocking")
+    if mode.lower() in DEFERRED_MODES:
+        gaps.append(f"mode {mode}: streamed completions reach the caller before the filter's verdict")
     return gaps
 
 
@@ -117,18 +136,24 @@ def _filter_gaps(policy: Resource) -> list[str]:
     rationale=(
         "The guide's safety dimension relies on content filtering. A deployment without a content filter, or "
         "with one that only annotates hate, sexual, violence or self-harm content instead of blocking it, lets "
-        "harmful prompts and completions reach callers in a live voice conversation."
+        "harmful prompts and completions reach callers in a live voice conversation. A filter in the "
+        "Asynchronous_filter (Deferred) streaming mode returns completion tokens before their verdict, so "
+        "harmful text can be spoken before the filter catches it."
     ),
     remediation=Remediation(
         text="Assign Microsoft.DefaultV2 or a custom content filter that blocks the four harm categories on "
-        "prompts and completions.",
+        "prompts and completions, in the Default (buffered) streaming mode.",
         az="az cognitiveservices account deployment create --name <account> --resource-group {resourceGroup} "
         "--deployment-name {name} --model-name <model> --model-version <version> --model-format OpenAI "
         "--sku-name Standard --sku-capacity <capacity> --rai-policy-name Microsoft.DefaultV2",
         bicep="properties: {\n  model: { format: 'OpenAI', name: 'gpt-4o', version: '2024-08-06' }\n"
         "  raiPolicyName: 'Microsoft.DefaultV2'\n}",
     ),
-    refs=[CONTENT_FILTER_DOC, "https://learn.microsoft.com/azure/ai-services/openai/how-to/content-filters"],
+    refs=[
+        CONTENT_FILTER_DOC,
+        "https://learn.microsoft.com/azure/ai-services/openai/how-to/content-filters",
+        CONTENT_STREAMING_DOC,
+    ],
 )
 def content_filter(deployment: Resource, ctx: Context) -> Verdict:
     expected = "a content filter blocking hate, sexual, violence and self-harm on prompts and completions"

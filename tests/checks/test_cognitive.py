@@ -37,8 +37,8 @@ def deployment(name, model="gpt-4o", sku="Standard", capacity=1, rai="Microsoft.
     return resource(DEPLOYMENT, acct, name, sku={"name": sku, "capacity": capacity}, properties=props)
 
 
-def rai_policy(name="raiPolicyName", hate_prompt_blocking=False):
-    """GetRaiPolicy.json: hate on prompts is neither enabled nor blocking."""
+def rai_policy(name="raiPolicyName", hate_prompt_blocking=False, mode="Asynchronous_filter"):
+    """GetRaiPolicy.json: hate on prompts is neither enabled nor blocking; mode Asynchronous_filter."""
     filters = (
         [
             {
@@ -61,7 +61,7 @@ def rai_policy(name="raiPolicyName", hate_prompt_blocking=False):
         RAI,
         "aoai-voice-prod",
         name,
-        properties={"basePolicyName": "Microsoft.Default", "mode": "Asynchronous_filter", "contentFilters": filters},
+        properties={"basePolicyName": "Microsoft.Default", "mode": mode, "contentFilters": filters},
     )
 
 
@@ -78,18 +78,59 @@ def test_get_rai_policy_example_fails_naming_the_category():
     assert "raiPolicyName" in finding.evidence["message"] and "hate/prompt not blocking" in finding.evidence["message"]
 
 
-def test_custom_policy_blocking_everything_passes():
-    items = [account(), deployment("gpt-4o", rai="strict"), rai_policy("strict", hate_prompt_blocking=True)]
-    assert verdicts("ai.content-filter", items) == {"gpt-4o": "pass"}
-
-
-def test_custom_policy_missing_a_category_inherits_from_a_built_in_base():
-    policy = rai_policy("strict", hate_prompt_blocking=True)
-    policy["properties"]["contentFilters"] = [f for f in policy["properties"]["contentFilters"] if f["name"] != "hate"]
+@pytest.mark.parametrize("mode", ["Default", "Blocking", None])
+def test_custom_policy_blocking_everything_in_a_buffered_mode_passes(mode):
+    # RaiPolicyMode in the cognitiveservices spec: Default = 0, so a policy without a mode is Default.
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode=mode)
+    if mode is None:
+        del policy["properties"]["mode"]
     items = [account(), deployment("gpt-4o", rai="strict"), policy]
     assert verdicts("ai.content-filter", items) == {"gpt-4o": "pass"}
-    policy["properties"]["basePolicyName"] = "other"
-    assert verdicts("ai.content-filter", items) == {"gpt-4o": "fail"}
+
+
+@pytest.mark.parametrize("mode", ["Asynchronous_filter", "Deferred"])
+def test_asynchronous_filter_mode_fails_even_when_every_category_blocks(mode):
+    # The spec: Asynchronous_filter is what Deferred was before 2025-06-01. Microsoft Learn, content streaming:
+    # completion tokens are returned before their filter verdict, so harmful text can reach the caller first.
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode=mode)
+    finding = only("ai.content-filter", [account(), deployment("gpt-4o", rai="strict"), policy])
+    assert finding.status.value == "fail"
+    assert f"mode {mode}" in finding.evidence["message"] and "not blocking" not in finding.evidence["message"]
+
+
+def test_an_unknown_mode_is_not_assessed():
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode="Eventually")
+    assert verdicts("ai.content-filter", [account(), deployment("gpt-4o", rai="strict"), policy]) == {
+        "gpt-4o": "not_assessed"
+    }
+
+
+def test_custom_policy_missing_a_category_inherits_from_its_base():
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode="Default")
+    policy["properties"]["contentFilters"] = [f for f in policy["properties"]["contentFilters"] if f["name"] != "hate"]
+    items = [account(), deployment("gpt-4o", rai="strict"), policy]
+    assert verdicts("ai.content-filter", items) == {"gpt-4o": "pass"}  # Microsoft.Default blocks hate
+    policy["properties"]["basePolicyName"] = "Microsoft.Nil"
+    finding = only("ai.content-filter", items)
+    assert finding.status.value == "fail" and "hate/prompt not configured" in finding.evidence["message"]
+    policy["properties"]["basePolicyName"] = "team-base"  # a base whose settings the snapshot does not hold
+    assert verdicts("ai.content-filter", items) == {"gpt-4o": "not_assessed"}
+
+
+@pytest.mark.parametrize(
+    ("base", "status"), [("Microsoft.DefaultV2", "pass"), ("Microsoft.Default", "pass"), (None, "fail")]
+)
+def test_a_policy_without_explicit_filters_is_its_base_policy(base, status):
+    # Microsoft Learn, content filter configurability: the built-in defaults block medium and above in all four
+    # harm categories on prompts and completions.
+    props = {"mode": "Default", "contentFilters": []}
+    if base:
+        props["basePolicyName"] = base
+    policy = resource(RAI, "aoai-voice-prod", "inherit", properties=props)
+    finding = only("ai.content-filter", [account(), deployment("gpt-4o", rai="inherit"), policy])
+    assert finding.status.value == status
+    if status == "fail":
+        assert all(f"{c}/completion not configured" in finding.evidence["message"] for c in ("hate", "selfharm"))
 
 
 def test_get_deployment_example_without_rai_policy_fails():
@@ -303,7 +344,7 @@ def test_a_path_without_a_token_limit_leaves_the_limited_ones_counted(apim):
 
 
 def test_a_filter_switch_of_another_type_is_not_assessed():
-    policy = rai_policy("strict", hate_prompt_blocking=True)
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode="Default")
     policy["properties"]["contentFilters"][0]["blocking"] = "true"
     items = [account(), deployment("gpt-4o", rai="strict"), policy]
     assert verdicts("ai.content-filter", items) == {"gpt-4o": "not_assessed"}
