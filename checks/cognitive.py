@@ -266,7 +266,8 @@ def _path_deployments(urls: list[str], sections: list[Section], operation: Resou
         names.add(_deployment_in(template, f"rewrite-uri on {path}") or CALLER_CHOOSES)
     if rewrites and always_applied(sections, {"rewrite-uri"}) is not None:
         return names
-    template = operation.get("properties.urlTemplate", default="", expect=str) if operation is not None else ""
+    # urlTemplate is required on an operation (apimapis.json OperationContractProperties): no default.
+    template = operation.get("properties.urlTemplate", expect=str) if operation is not None else ""
     names.add(_deployment_in(template, f"operation {operation.name if operation else ''}") or CALLER_CHOOSES)
     return names
 

@@ -348,3 +348,12 @@ def test_a_filter_switch_of_another_type_is_not_assessed():
     policy["properties"]["contentFilters"][0]["blocking"] = "true"
     items = [account(), deployment("gpt-4o", rai="strict"), policy]
     assert verdicts("ai.content-filter", items) == {"gpt-4o": "not_assessed"}
+
+
+def test_an_operation_without_its_required_url_template_is_not_assessed(apim):
+    # urlTemplate is required in the API Management spec's OperationContractProperties: no default to assume.
+    for item in apim:
+        if item["type"].endswith("/apis/operations") and "/apis/openai/" in item["id"]:
+            del item["properties"]["urlTemplate"]
+    items = [*apim, account(), deployment("gpt-4o", capacity=50)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "not_assessed"}
