@@ -7,6 +7,7 @@ content filter (`raiPolicyName`); custom filters are `accounts/raiPolicies`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 from auditor.checks._apim_api import (
@@ -272,49 +273,85 @@ def _path_deployments(urls: list[str], sections: list[Section], operation: Resou
     return names
 
 
-def _fronting_limits(
-    deployment: Resource, account: Resource, ctx: Context
-) -> tuple[dict[str, int], list[str], list[str]]:
-    """The token limits of the API Management APIs that reach this deployment (per API, the highest
-    limit among its paths that reach it), the paths that reach it without one, and why some paths'
-    targets cannot be told."""
-    limits: dict[str, int] = {}
-    unbounded: list[str] = []
-    unmapped: list[str] = []
+def _tokens_served(deployment: Resource) -> int:
+    """The tokens per minute a Standard deployment serves: capacity x the model's tokens per unit."""
+    sku = deployment.get("sku.name", expect=str)
+    if sku.lower() not in STANDARD_SKUS:
+        raise _Unmapped(f"pool member {deployment.name} has SKU {sku}, not one measured in tokens per minute")
+    model = deployment.get("properties.model.name", expect=str)
+    return deployment.get("sku.capacity", expect=int) * TPM_PER_UNIT.get(model.lower(), DEFAULT_TPM_PER_UNIT)
+
+
+def _account_of(url: str, ctx: Context, label: str) -> Resource:
+    for candidate in ctx.resources(ACCOUNT):
+        if _fronts(url, candidate):
+            return candidate
+    raise _Unmapped(f"{label} reaches {urlparse(url).hostname}, which is no account in the snapshot")
+
+
+def _pool_partners(
+    deployment: Resource, urls: list[str], sections: list[Section], operation: Resource | None, label: str, ctx: Context
+) -> list[Resource]:
+    """The other deployments a request on this path can land on instead of this one: behind each AI
+    endpoint of a backend pool (or of conditional backends), the deployment the caller names (the same
+    name) or the one the endpoint's URL or a rewrite fixes."""
+    partners: dict[str, Resource] = {}
+    for url in urls:
+        names = _path_deployments([url], sections, operation, label)
+        wanted = {deployment.name.lower()} if CALLER_CHOOSES in names else names
+        for candidate in ctx.children(_account_of(url, ctx, label), DEPLOYMENT):
+            if candidate.name.lower() in wanted and candidate.id.lower() != deployment.id.lower():
+                partners[candidate.id.lower()] = candidate
+    return list(partners.values())
+
+
+@dataclass
+class _Fronting:
+    """What the gateway sends to one deployment, per API the highest limit among its paths that reach it."""
+
+    alone: dict[str, int] = field(default_factory=dict)  # paths that reach this deployment and no other
+    pooled: dict[str, int] = field(default_factory=dict)  # every path that reaches it, pools included
+    partners: dict[str, Resource] = field(default_factory=dict)
+    unbounded: list[str] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+
+
+def _fronting(deployment: Resource, account: Resource, ctx: Context) -> _Fronting:
+    out = _Fronting()
     for service in ctx.resources(SERVICE):
         backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
         for api in ctx.children(service, API):
             if not is_current(api):
                 continue
-            reaching: list[int] = []
+            key = f"{service.name}/{api.name}"
             for path, operation, sections in request_paths(api, ctx):
-                label = f"{service.name}/{api.name} {path}"
+                label = f"{key} {path}"
                 try:
-                    urls = _path_urls(api, sections, backends, label)
-                    ai_urls = [url for url in urls if is_ai(url)]
-                    mine = [url for url in ai_urls if _fronts(url, account)]
+                    urls = [url for url in _path_urls(api, sections, backends, label) if is_ai(url)]
+                    mine = [url for url in urls if _fronts(url, account)]
                     if not mine:
                         continue
-                    if len(ai_urls) > 1:
-                        raise _Unmapped(
-                            f"{label} spreads requests over {len(ai_urls)} AI endpoints (a backend pool or "
-                            "conditions): priority, weight or the condition decides each deployment's share"
-                        )
                     names = _path_deployments(mine, sections, operation, label)
+                    if CALLER_CHOOSES not in names and deployment.name.lower() not in names:
+                        continue
+                    partners = _pool_partners(deployment, urls, sections, operation, label, ctx)
+                    for partner in partners:
+                        _tokens_served(partner)  # a partner whose throughput is unknown leaves the pool unmapped
                 except _Unmapped as reason:
-                    unmapped.append(str(reason))
-                    continue
-                if CALLER_CHOOSES not in names and deployment.name.lower() not in names:
+                    out.unmapped.append(str(reason))
                     continue
                 found = always_applied(sections, TOKEN_LIMITS)
                 tpm = found.element.get("tokens-per-minute") if found else None
                 if tpm is None:
-                    unbounded.append(label)
+                    out.unbounded.append(label)
+                    continue
+                limit = _tokens_per_minute(tpm, api, ctx)
+                out.pooled[key] = max(limit, out.pooled.get(key, 0))
+                if partners:
+                    out.partners.update({p.id.lower(): p for p in partners})
                 else:
-                    reaching.append(_tokens_per_minute(tpm, api, ctx))
-            if reaching:
-                limits[f"{service.name}/{api.name}"] = max(reaching)
-    return limits, unbounded, unmapped
+                    out.alone[key] = max(limit, out.alone.get(key, 0))
+    return out
 
 
 @check(
@@ -332,8 +369,9 @@ def _fronting_limits(
         "capacity in units of 1,000 tokens per minute (6,000 for o1, 10,000 for o1-mini, o3-mini and o3-pro). "
         "An API fronts the deployment its backend URL, set-backend-service or rewrite-uri names; one that "
         "passes the caller's deployment path through fronts every deployment of the account. The limits of "
-        "the APIs that front a deployment are summed; a per-key limit is counted once, so the real load can be "
-        "higher still."
+        "the APIs that front a deployment are summed; through a backend pool they are compared with the pool's "
+        "deployments together, and what reaches one deployment alone with that deployment. A per-key limit is "
+        "counted once, so the real load can be higher still."
     ),
     remediation=Remediation(
         text="Raise the deployment's capacity (or add a deployment in another region behind a backend pool), or "
@@ -362,25 +400,38 @@ def capacity_vs_gateway(deployment: Resource, ctx: Context) -> Verdict:
         return not_applicable("not an Azure OpenAI or AI Services deployment")
     per_unit = TPM_PER_UNIT.get(model.lower(), DEFAULT_TPM_PER_UNIT)
     serves = capacity * per_unit
-    limits, unbounded, unmapped = _fronting_limits(deployment, account, ctx)
+    front = _fronting(deployment, account, ctx)
+    pool_serves = serves + sum(_tokens_served(p) for p in front.partners.values())
+    alone, pooled = sum(front.alone.values()), sum(front.pooled.values())
     deployment.note("tokensPerCapacityUnit", per_unit)
     deployment.note("deploymentTokensPerMinute", serves)
-    deployment.note("gatewayTokensPerMinute", limits)
-    if unbounded:
-        deployment.note("pathsWithoutTokenLimit", unbounded)
-    if unmapped:
-        deployment.note("pathsNotMapped", unmapped)
-    gateway = sum(limits.values())
-    numbers = f"gateway allows {gateway:,} tokens/min, {deployment.name} serves {serves:,} tokens/min"
+    deployment.note("gatewayTokensPerMinute", front.pooled)
+    if front.partners:
+        deployment.note("poolPartners", sorted(p.id for p in front.partners.values()))
+        deployment.note("poolTokensPerMinute", pool_serves)
+    if front.unbounded:
+        deployment.note("pathsWithoutTokenLimit", front.unbounded)
+    if front.unmapped:
+        deployment.note("pathsNotMapped", front.unmapped)
+    numbers = f"gateway allows {pooled:,} tokens/min, {deployment.name} serves {serves:,} tokens/min"
     numbers += f" ({capacity} x {per_unit:,})"
-    if unbounded:
-        numbers += f"; {len(unbounded)} path(s) without a token limit add more (see apim.token-limit)"
-    expected = f"<= {serves:,} tokens/min"
-    if gateway > serves:
+    if front.partners:
+        names = ", ".join(
+            sorted(f"{p.name} in {_parent_account_id(p).rsplit('/', 1)[-1]}" for p in front.partners.values())
+        )
+        numbers += f", with its pool partners ({names}) {pool_serves:,} tokens/min"
+        if alone:
+            numbers += f"; {alone:,} tokens/min of the limits reach {deployment.name} alone"
+    if front.unbounded:
+        numbers += f"; {len(front.unbounded)} path(s) without a token limit add more (see apim.token-limit)"
+    expected = f"<= {pool_serves:,} tokens/min" + (
+        f", and <= {serves:,} to {deployment.name} alone" if front.partners else ""
+    )
+    if alone > serves or pooled > pool_serves:
         return failed(f"{numbers}: callers get 429s from Azure OpenAI", expected=expected)
-    if unmapped:
-        return not_assessed(f"{numbers}; the deployment some paths reach cannot be told: {unmapped[0]}")
-    if not limits:
+    if front.unmapped:
+        return not_assessed(f"{numbers}; the deployment some paths reach cannot be told: {front.unmapped[0]}")
+    if not front.pooled:
         return not_applicable("no API Management token limit fronts this deployment (apim.token-limit judges that)")
     return passed(numbers, expected=expected)
 

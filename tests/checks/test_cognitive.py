@@ -215,18 +215,20 @@ def test_a_rewrite_by_expression_cannot_be_mapped(apim):
     assert finding.status.value == "not_assessed" and "expression" in finding.evidence["message"]
 
 
-def test_a_pool_of_two_endpoints_cannot_be_split_per_deployment(apim):
+def _second_region(apim, partner_url="https://aoai-voice-dr.openai.azure.com/openai"):
+    """The hardened pool aoai-pool with a second member backend in another region (BackendServicePool shape:
+    pool.services[{id, priority, weight}])."""
     pool = next(r for r in apim if r["name"] == "aoai-pool")
     second = copy.deepcopy(next(r for r in apim if r["name"] == "aoai-eastus2"))
     second["id"], second["name"] = second["id"].replace("aoai-eastus2", "aoai-swedencentral"), "aoai-swedencentral"
-    second["properties"]["url"] = "https://aoai-voice-dr.openai.azure.com/openai"
+    second["properties"]["url"] = partner_url
     pool["properties"]["pool"]["services"].append({"id": second["id"], "priority": 2, "weight": 1})
-    finding = only("ai.capacity-vs-gateway", [*apim, second, account(), deployment("gpt-4o", capacity=50)])
-    assert finding.status.value == "not_assessed" and "2 AI endpoints" in finding.evidence["message"]
+    return [*apim, second]
 
 
-def test_a_pool_of_two_still_fails_when_the_known_limit_alone_is_too_high(apim):
-    # A second API, routed straight at the account, already sends more than the deployment serves.
+def _direct_api(apim):
+    """A copy of the hardened openai API (its 50,000 tokens/min limit included) that calls its serviceUrl,
+    the account itself, instead of the pool."""
     direct = copy.deepcopy(next(r for r in apim if r["type"].endswith("/apis") and r["name"] == "openai"))
     direct["id"], direct["name"] = direct["id"].replace("/apis/openai", "/apis/openai-direct"), "openai-direct"
     policy = copy.deepcopy(_api_policy(apim))
@@ -234,7 +236,64 @@ def test_a_pool_of_two_still_fails_when_the_known_limit_alone_is_too_high(apim):
     policy["properties"]["value"] = policy["properties"]["value"].replace(
         '<set-backend-service backend-id="aoai-pool" />', ""
     )
-    items = [*apim, direct, policy, account(), deployment("gpt-4o", capacity=60)]
+    return [direct, policy]
+
+
+def test_a_pool_member_outside_the_snapshot_cannot_be_judged(apim):
+    finding = only("ai.capacity-vs-gateway", [*_second_region(apim), account(), deployment("gpt-4o", capacity=50)])
+    assert finding.status.value == "not_assessed" and "aoai-voice-dr.openai.azure.com" in finding.evidence["message"]
+
+
+@pytest.mark.parametrize(("partner_capacity", "status"), [(30, "pass"), (10, "fail")])
+def test_a_pool_is_judged_on_the_capacity_of_its_members(apim, partner_capacity, status):
+    # The caller names gpt-4o; the pool sends it to gpt-4o in either region, so both serve the 50,000 limit.
+    items = [
+        *_second_region(apim),
+        account(),
+        deployment("gpt-4o", capacity=30),
+        account("aoai-voice-dr"),
+        deployment("gpt-4o", capacity=partner_capacity, acct="aoai-voice-dr"),
+        deployment("mini", capacity=100, acct="aoai-voice-dr"),  # another name: not a partner of gpt-4o
+    ]
+    findings = {f.resource_id: f for f in run_check("ai.capacity-vs-gateway", items)}
+    primary = next(f for f in findings.values() if "/accounts/aoai-voice-prod/" in f.resource_id)
+    assert primary.status.value == status
+    message = primary.evidence["message"]
+    assert "gpt-4o in aoai-voice-dr" in message and f"{(30 + partner_capacity) * 1000:,} tokens/min" in message
+
+
+def test_a_limit_that_reaches_one_deployment_alone_is_judged_against_it_alone(apim):
+    # The pool serves 120,000 for its 50,000, but a second API sends 50,000 more to gpt-4o in one region only.
+    base = [*_second_region(apim), *_direct_api(apim), account(), account("aoai-voice-dr")]
+    partner = deployment("gpt-4o", capacity=60, acct="aoai-voice-dr")
+    fine = only_primary(run_check("ai.capacity-vs-gateway", [*base, deployment("gpt-4o", capacity=60), partner]))
+    assert (
+        fine.status.value == "pass" and "50,000 tokens/min of the limits reach gpt-4o alone" in fine.evidence["message"]
+    )
+    short = only_primary(run_check("ai.capacity-vs-gateway", [*base, deployment("gpt-4o", capacity=40), partner]))
+    assert short.status.value == "fail"
+
+
+def only_primary(findings):
+    [primary] = [f for f in findings if "/accounts/aoai-voice-prod/" in f.resource_id]
+    return primary
+
+
+def test_a_provisioned_pool_partner_leaves_the_pool_unjudged(apim):
+    items = [
+        *_second_region(apim),
+        account(),
+        deployment("gpt-4o", capacity=50),
+        account("aoai-voice-dr"),
+        deployment("gpt-4o", sku="ProvisionedManaged", capacity=100, acct="aoai-voice-dr"),
+    ]
+    primary = only_primary(run_check("ai.capacity-vs-gateway", items))
+    assert primary.status.value == "not_assessed" and "ProvisionedManaged" in primary.evidence["message"]
+
+
+def test_two_apis_fronting_one_deployment_are_summed(apim):
+    # A second API, routed straight at the account, already sends more than the deployment serves.
+    items = [*apim, *_direct_api(apim), account(), deployment("gpt-4o", capacity=60)]
     finding = only("ai.capacity-vs-gateway", items)
     # Two APIs of 50,000 each front the deployment: the sum is judged.
     assert finding.status.value == "fail" and "100,000" in finding.evidence["message"]
