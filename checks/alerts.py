@@ -724,7 +724,7 @@ def _key_metric_check(metric: KeyMetric) -> Callable[[Resource, Context], Verdic
     @check(
         id=f"alerts.{metric.key}",
         title=f"Each {metric.subject} alerts when {metric.label.lower()} goes {direction} the guide's threshold",
-        severity=Severity.HIGH,
+        severity=Severity.MEDIUM,
         area=Area.OBSERVABILITY,
         checklist="monitoring-alerts",
         types=list(metric.needs),
@@ -774,7 +774,7 @@ def linked_web_tests(component: Resource, ctx: Context) -> list[Resource]:
 @check(
     id="alerts.availability-test",
     title="Each Application Insights component has an enabled availability test from at least three locations",
-    severity=Severity.HIGH,
+    severity=Severity.MEDIUM,
     area=Area.OBSERVABILITY,
     checklist="monitoring-alerts",
     types=[APP_INSIGHTS],

@@ -88,7 +88,7 @@ def _reach(res: Resource, ctx: Context) -> tuple[str, list[str], str]:
 @check(
     id="network.waf-fronts-http",
     title="Internet-facing HTTP workloads are reached only through a WAF in Prevention mode",
-    severity=Severity.CRITICAL,
+    severity=Severity.HIGH,
     area=Area.NETWORK,
     checklist="waf",
     types=[APP, SITE, APIM],

@@ -78,6 +78,8 @@ TLS_FLOORS = (
         "az storage account update --name {name} --resource-group {resourceGroup} --min-tls-version TLS1_2",
         "properties: {\n  minimumTlsVersion: 'TLS1_2'\n}",
         "https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-minimum-version",
+        # Retired on 3 February 2026 for every account, new and existing, whatever minimumTlsVersion says.
+        platform_floor="Azure Storage has retired TLS 1.0 and 1.1 (3 February 2026) and accepts TLS 1.2 or newer only",
     ),
     TlsFloor(
         "cosmos",
@@ -100,7 +102,8 @@ TLS_FLOORS = (
         None,  # the namespace GET always states it; no default is documented
         "az servicebus namespace update --name {name} --resource-group {resourceGroup} --min-tls 1.2",
         "properties: {\n  minimumTlsVersion: '1.2'\n}",
-        "https://learn.microsoft.com/azure/service-bus-messaging/transport-layer-security-enforce-minimum-version",
+        "https://learn.microsoft.com/azure/service-bus-messaging/transport-layer-security-configure-minimum-version",
+        platform_floor="Azure Service Bus has retired TLS 1.0 and 1.1 and accepts TLS 1.2 or newer only",
     ),
     TlsFloor(
         "eventhubs",
@@ -112,6 +115,7 @@ TLS_FLOORS = (
         "az eventhubs namespace update --name {name} --resource-group {resourceGroup} --minimum-tls-version 1.2",
         "properties: {\n  minimumTlsVersion: '1.2'\n}",
         "https://learn.microsoft.com/azure/event-hubs/transport-layer-security-enforce-minimum-version",
+        platform_floor="Azure Event Hubs has retired TLS 1.0 and 1.1 and accepts TLS 1.2 or newer only",
     ),
 )
 
@@ -177,6 +181,8 @@ def _tls_floor_check(row: TlsFloor) -> Callable[[Resource, Context], Verdict]:
     refs=["https://learn.microsoft.com/azure/app-service/overview-tls"],
 )
 def appservice_min_tls(site: Resource, ctx: Context) -> Verdict:
+    # No platform floor (yet): App Service keeps accepting TLS 1.0/1.1 on apps set to allow them until it
+    # retires them for inbound connections on 31 May 2027 (app-service/tls-minimum-version).
     holder, path = site_setting(site, ctx, "minTlsVersion")
     value = holder.get(path, expect=str)
     site.note(f"{'siteConfig' if holder is site else 'config/web'}.minTlsVersion", value)

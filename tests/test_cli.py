@@ -215,7 +215,9 @@ def test_verbose_lists_every_failure(demo_run, tmp_path):
     _, report = demo_run
     failures = sum(1 for f in report["findings"] if f["status"] == "fail")
     run, _ = audit_report(tmp_path, "--demo", "-v")
-    assert f"Most severe failures ({failures} of {failures})" in run.out
+    assert f"Every failure ({failures})" in run.out
+    failing_checks = len({f["checkId"] for f in report["findings"] if f["status"] == "fail"})
+    assert f"What to fix first ({failing_checks} of {failing_checks} failing checks, {failures} failures)" in run.out
 
 
 def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:

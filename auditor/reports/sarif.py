@@ -23,10 +23,27 @@ MAX_TAGS = 20
 LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
-#: The tool's home page, SARIF's tool.driver.informationUri.
-INFORMATION_URI = "https://github.com/golive/golive"
 #: "[x](javascript:...)" in a name must not become a link where a viewer renders message text as Markdown.
 _LINK_SYNTAX = re.compile(r"\]\s*\(")
+
+
+def information_uri() -> str | None:
+    """The home page the installed package declares (Project-URL), for tool.driver.informationUri.
+
+    None when the distribution names none: a made-up address would send reviewers to someone
+    else's project, and SARIF makes the property optional.
+    """
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("golive").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() in {"homepage", "home", "source", "repository"} and is_safe_url(url.strip()):
+            return url.strip()
+    return None
 
 
 def plain_message(text: str) -> str:
@@ -115,6 +132,7 @@ def render(
     selected = [f for f in report["findings"] if f["status"] in wanted]
     subscriptions = [s["subscriptionId"].lower() for s in report["scope"].get("subscriptions", [])]
     subscriptions += sorted({f["subscriptionId"] for f in selected} - set(subscriptions))
+    homepage = information_uri()
     runs = []
     for sub in subscriptions or ["none"]:
         mine = [f for f in selected if f["subscriptionId"] == sub or (sub == "none" and not f["subscriptionId"])]
@@ -127,17 +145,17 @@ def render(
             )
         )
         results = [_result(f, index[f["checkId"]], f["status"] != "fail") for f in mine]
+        driver: dict[str, Any] = {
+            "name": "golive",
+            "version": report["tool"]["version"],
+            "semanticVersion": report["tool"]["version"].split("+")[0],
+            "rules": rules,
+        }
+        if homepage:
+            driver["informationUri"] = homepage
         runs.append(
             {
-                "tool": {
-                    "driver": {
-                        "name": "golive",
-                        "informationUri": INFORMATION_URI,
-                        "version": report["tool"]["version"],
-                        "semanticVersion": report["tool"]["version"].split("+")[0],
-                        "rules": rules,
-                    }
-                },
+                "tool": {"driver": driver},
                 "automationDetails": {"id": f"golive/{sub}/"},
                 "columnKind": "unicodeCodePoints",
                 "results": results,

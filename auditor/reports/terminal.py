@@ -1,4 +1,5 @@
-"""The summary printed after an audit: counts, readiness per area, the worst failures, the files.
+"""The summary printed after an audit: counts, readiness per area, the failing checks to fix first
+(one line per check, naming the resources), the files.
 
 It fits the terminal's width (100 columns when the output is not a terminal), spells out bidi and
 invisible characters from the snapshot as <U+202E>, and names what needs a person's attention:
@@ -14,7 +15,7 @@ from typing import Any
 import click
 
 from auditor.reports.safe_text import visible
-from auditor.reports.triage import area_rows, checklist_rows, checklist_totals
+from auditor.reports.triage import area_rows, checklist_rows, checklist_totals, failing_checks
 
 _STATUS_COLOURS = {"pass": "green", "fail": "red", "error": "magenta", "not_assessed": "yellow"}
 _SEVERITY_ORDER = ["critical", "high", "medium", "low", "info"]
@@ -55,6 +56,63 @@ def _row(prefix: str, *cells: tuple[object, int], rest: object, width: int) -> s
     """Cells cut and padded to their widths, then `rest` in whatever the line has left."""
     line = prefix + "".join(_pad(_short(text, size), size) + " " for text, size in cells)
     return line + _short(rest, max(8, width - columns(line)))
+
+
+def _fix_first(
+    out: Callable[[str], None],
+    paint: Callable[[str, str], str],
+    report: dict[str, Any],
+    failing: list[dict[str, Any]],
+    *,
+    id_width: int,
+    width: int,
+    limit: int | None,
+) -> None:
+    """One line per failing check, worst first, with the resources it fails on: a hole that spans
+    six resources takes one line, so the ten lines show ten different things to fix."""
+    rows = failing_checks(report)
+    shown = rows if limit is None else rows[:limit]
+    names: dict[str, list[str]] = {}
+    for f in failing:
+        names.setdefault(f["checkId"], []).append(f["resourceName"] or f["resourceId"])
+    id_width = max(id_width, min(width // 3, max((len(row["id"]) for row in shown), default=0)))
+    out(f"What to fix first ({len(shown)} of {len(rows)} failing checks, {len(failing)} failures)")
+    for row in shown:
+        resources = names.get(row["id"], [])
+        where = (f"{len(resources)} resources: " if len(resources) > 1 else "") + ", ".join(resources)
+        if width >= WIDE:
+            line = _row("  ", (row["severity"].upper(), 8), (row["id"], id_width), rest=where, width=width)
+        else:
+            line = _row("  ", (row["severity"].upper(), 8), rest=row["id"], width=width)
+            line += "\n" + _short("           " + visible(where), width)
+        out(paint(line[:10], "fail") + line[10:])
+        out(_short("           " + visible(row["title"]), width))
+
+
+def _every_failure(
+    out: Callable[[str], None],
+    paint: Callable[[str, str], str],
+    failing: list[dict[str, Any]],
+    *,
+    id_width: int,
+    name_width: int,
+    width: int,
+) -> None:
+    out(f"Every failure ({len(failing)})")
+    for f in failing:
+        if width >= WIDE:
+            line = _row(
+                "  ",
+                (f["severity"].upper(), 8),
+                (f["checkId"], id_width),
+                (f["resourceName"], name_width),
+                rest=f["evidence"]["message"],
+                width=width,
+            )
+        else:  # narrower: the message gets a line of its own rather than a few cut words
+            line = _row("  ", (f["severity"].upper(), 8), rest=f"{f['checkId']} · {f['resourceName']}", width=width)
+            line += "\n" + _short("           " + visible(f["evidence"]["message"]), width)
+        out(paint(line[:10], "fail") + line[10:])
 
 
 def render_summary(
@@ -109,31 +167,16 @@ def render_summary(
             f"{area['passed']:>4}/{area['judged']:<4} passed   "
             f"{area['failed']} failed, {area['notAssessed']} not assessed{waived}"
         )
-    titles = {c["id"]: c["title"] for c in report["checks"]}
     failing = [f for f in report["findings"] if f["status"] == "fail"]
     failing.sort(key=lambda f: (_SEVERITY_ORDER.index(f["severity"]), f["checkId"], f["resourceId"].lower()))
     id_width = min(34, max((len(f["checkId"]) for f in report["findings"]), default=10), width // 3)
     name_width = min(30, width // 5)
     if failing:
         out("")
-        shown = failing if verbose else failing[:limit]
-        out(f"Most severe failures ({len(shown)} of {len(failing)})")
-        for f in shown:
-            if width >= WIDE:
-                line = _row(
-                    "  ",
-                    (f["severity"].upper(), 8),
-                    (f["checkId"], id_width),
-                    (f["resourceName"], name_width),
-                    rest=f["evidence"]["message"],
-                    width=width,
-                )
-            else:  # narrower: the message gets a line of its own rather than a few cut words
-                line = _row("  ", (f["severity"].upper(), 8), rest=f"{f['checkId']} · {f['resourceName']}", width=width)
-                line += "\n" + _short("           " + visible(f["evidence"]["message"]), width)
-            out(paint(line[:10], "fail") + line[10:] if colour else line)
-            if verbose:
-                out(_short("           " + titles.get(f["checkId"], ""), width))
+        _fix_first(out, paint, report, failing, id_width=id_width, width=width, limit=None if verbose else limit)
+    if failing and verbose:
+        out("")
+        _every_failure(out, paint, failing, id_width=id_width, name_width=name_width, width=width)
     not_assessed = [f for f in report["findings"] if f["status"] in ("not_assessed", "error")]
     if not_assessed:
         out("")

@@ -49,3 +49,12 @@ def test_max_replicas_verdicts():
         ],
     )
     assert result == {"ok": "pass", "unset": "pass", "unset-above-default": "fail", "inverted": "fail"}
+
+
+def test_max_replicas_unset_passes_with_a_note_naming_the_platform_default():
+    # Issue 9 §2: ContainerApps.json Scale.maxReplicas "Defaults to 10 if not set": a pass that says so.
+    finding = only("aca.max-replicas", [app("unset", {"minReplicas": 2})])
+    assert finding.status.value == "pass"
+    assert "not set" in finding.evidence["message"] and "default 10" in finding.evidence["message"]
+    (observed,) = [o for o in finding.evidence["observations"] if o["path"].endswith("maxReplicas")]
+    assert observed == {"path": "properties.template.scale.maxReplicas", "observed": 10, "defaultApplied": True}

@@ -54,6 +54,14 @@ def test_mongo_vcore_native_auth():
     assert result == {"native": "fail", "both": "fail", "entra": "pass", "older": "fail", "odd": "not_assessed"}
 
 
+def test_the_collector_reads_mongo_clusters_at_an_api_version_with_auth_config():
+    # mongocluster/.../stable/2025-09-01/MongoClusters.json adds properties.authConfig.allowedModes; read older,
+    # every cluster would look password-only.
+    from auditor.collect.plan import api_version
+
+    assert api_version("Microsoft.DocumentDB/mongoClusters") >= "2025-09-01"
+
+
 def test_mongo_vcore_diagnostic_logs_are_checked():
     assert verdicts("monitor.cosmos-mongo-vcore.diagnostic-logs", [mongo("m")]) == {"m": "fail"}
 

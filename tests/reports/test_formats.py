@@ -16,6 +16,7 @@ import pytest
 
 from auditor.reports import render
 from auditor.reports.sarif import MAX_RESULTS
+from auditor.reports.sarif import information_uri as sarif_information_uri
 from tests.conftest import validate_report
 from tests.reports.conftest import with_many_findings
 
@@ -262,13 +263,32 @@ def test_sarif_names_the_tool_and_links_rules_to_their_docs(reports):
     failing["resourceName"] = "[x](javascript:alert(1))"
     document = json.loads(render("sarif", report))
     driver = document["runs"][0]["tool"]["driver"]
-    assert driver["informationUri"].startswith("https://")
+    assert driver.get("informationUri") == sarif_information_uri()
     assert all(
         rule["helpUri"].startswith("https://learn.microsoft.com/") for rule in driver["rules"] if "helpUri" in rule
     )
     texts = [r["message"]["text"] for run in document["runs"] for r in run["results"]]
     assert "[x] (javascript:alert(1)): " + failing["evidence"]["message"] in texts
     assert not any("](" in t for t in texts)
+
+
+def test_sarif_information_uri_is_the_declared_homepage_or_absent(monkeypatch):
+    """SARIF 2.1.0 section 3.19.17: informationUri is optional; never invent one, never pass a non-https one."""
+    from email.message import Message
+    from importlib import metadata
+
+    def declaring(*urls):
+        message = Message()
+        for url in urls:
+            message["Project-URL"] = url
+        return lambda name: message
+
+    monkeypatch.setattr(metadata, "metadata", declaring("Homepage, https://example.org/golive"))
+    assert sarif_information_uri() == "https://example.org/golive"
+    monkeypatch.setattr(metadata, "metadata", declaring("Homepage, javascript:alert(1)", "Issues, https://x.test/i"))
+    assert sarif_information_uri() is None
+    monkeypatch.setattr(metadata, "metadata", declaring())
+    assert sarif_information_uri() is None
 
 
 def test_package_license_is_an_spdx_expression():

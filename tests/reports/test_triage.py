@@ -84,8 +84,12 @@ def test_checklist_links_failing_findings_with_counts_and_severity(reports):
     assert waf["label"] == "failing" and waf["worstSeverity"] == "critical"
     failing = [f for f in report["findings"] if f["status"] == "fail" and f["checkId"] in waf["checks"]]
     assert waf["failingFindings"] == len(failing) > 0
-    # The exposure check fails on more resources at the same (critical) severity, so it leads.
-    assert [c["id"] for c in waf["failing"][:2]] == ["exposure.path-around-waf", "network.waf-fronts-http"]
+    # The critical exposure check leads; the high ones follow, most failing resources first
+    # (network.waf-fronts-http is high: a missing WAF in front of an entry point, docs/severity.md).
+    ids = [c["id"] for c in waf["failing"]]
+    assert ids[0] == "exposure.path-around-waf" and "network.waf-fronts-http" in ids[1:]
+    counts = [c["count"] for c in waf["failing"][1:]]
+    assert counts == sorted(counts, reverse=True)
     assert rows["security-assessment"]["label"] == "awaiting attestation"
     html = render("html", report).decode()
     item = html[html.index('id="item-waf"') : html.index("</tr>", html.index('id="item-waf"'))]
@@ -189,3 +193,17 @@ def test_html_headline_of_a_ready_audit(reports):
     html = render("html", reports["hardened"]).decode()
     assert re.search(r"0 failures\s+·", html) and "()" not in html.split('id="scope"')[0]
     assert "Nothing to act on" in html and "Nothing to act on" not in render("html", reports["demo"]).decode()
+
+
+def test_terminal_fix_first_takes_one_line_per_failing_check_with_its_resources(reports):
+    """A hole on eight resources must not push seven other holes out of the ten lines shown."""
+    report = reports["demo"]
+    text = render_summary(report, [], colour=False, width=200)
+    block = text.split("What to fix first")[1].split("\n\n")[0]
+    shown = [line.split()[1] for line in block.splitlines()[1:] if line.startswith("  ") and line.split()[0].isupper()]
+    assert len(shown) == len(set(shown)) == 10
+    assert shown == [row["id"] for row in failing_checks(report)[:10]]
+    worst = shown[0]
+    names = sorted(f["resourceName"] for f in report["findings"] if f["checkId"] == worst and f["status"] == "fail")
+    line = next(line for line in block.splitlines() if f" {worst} " in line)
+    assert f"{len(names)} resources: " in line and all(name in line for name in names)
