@@ -282,24 +282,91 @@ def _tokens_served(deployment: Resource) -> int:
     return deployment.get("sku.capacity", expect=int) * TPM_PER_UNIT.get(model.lower(), DEFAULT_TPM_PER_UNIT)
 
 
-def _account_of(url: str, ctx: Context, label: str) -> Resource:
-    for candidate in ctx.resources(ACCOUNT):
-        if _fronts(url, candidate):
-            return candidate
-    raise _Unmapped(f"{label} reaches {urlparse(url).hostname}, which is no account in the snapshot")
+@dataclass
+class _Endpoint:
+    """One AI endpoint a request path can go to: the deployments its requests name (CALLER_CHOOSES:
+    whichever the caller names), and the account behind it (None when the snapshot has none)."""
+
+    url: str
+    names: set[str] | None
+    unmapped: str | None
+    account: Resource | None
 
 
-def _pool_partners(
-    deployment: Resource, urls: list[str], sections: list[Section], operation: Resource | None, label: str, ctx: Context
-) -> list[Resource]:
-    """The other deployments a request on this path can land on instead of this one: behind each AI
-    endpoint of a backend pool (or of conditional backends), the deployment the caller names (the same
-    name) or the one the endpoint's URL or a rewrite fixes."""
+@dataclass
+class _Route:
+    """One request path of an API Management API to AI endpoints, with its token limit."""
+
+    api: str
+    label: str
+    endpoints: list[_Endpoint]
+    unmapped: str | None = None
+    limited: bool = False
+    limit: int = 0
+    limit_error: DataError | None = None
+
+
+def _build_routes(ctx: Context) -> list[_Route]:
+    accounts = ctx.resources(ACCOUNT)
+    routes: list[_Route] = []
+    for service in ctx.resources(SERVICE):
+        backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
+        for api in ctx.children(service, API):
+            if not is_current(api):
+                continue
+            key = f"{service.name}/{api.name}"
+            for path, operation, sections in request_paths(api, ctx):
+                label = f"{key} {path}"
+                try:
+                    urls = [url for url in _path_urls(api, sections, backends, label) if is_ai(url)]
+                except _Unmapped as reason:
+                    routes.append(_Route(key, label, [], unmapped=str(reason)))
+                    continue
+                endpoints = []
+                for url in urls:
+                    try:
+                        names, why = _path_deployments([url], sections, operation, label), None
+                    except _Unmapped as reason:
+                        names, why = None, str(reason)
+                    account = next((a for a in accounts if _fronts(url, a)), None)
+                    endpoints.append(_Endpoint(url, names, why, account))
+                route = _Route(key, label, endpoints)
+                found = always_applied(sections, TOKEN_LIMITS)
+                tpm = found.element.get("tokens-per-minute") if found else None
+                if tpm is not None:
+                    route.limited = True
+                    try:
+                        route.limit = _tokens_per_minute(tpm, api, ctx)
+                    except DataError as error:
+                        route.limit_error = error
+                routes.append(route)
+    return routes
+
+
+def _routes(ctx: Context) -> list[_Route]:
+    """Every request path to an AI endpoint in the subscription, worked out once per audit: each
+    deployment is judged against all of them."""
+    return ctx.inventory.derived(("ai.capacity-vs-gateway routes", ctx.subscription_id), lambda: _build_routes(ctx))
+
+
+def _pool_partners(deployment: Resource, route: _Route, ctx: Context) -> list[Resource]:
+    """The other deployments a request on this route can land on instead of this one: behind each
+    endpoint of a backend pool (or of conditional backends), the deployment of the same name when the
+    caller names it, or the one the endpoint's URL or a rewrite fixes."""
     partners: dict[str, Resource] = {}
-    for url in urls:
-        names = _path_deployments([url], sections, operation, label)
-        wanted = {deployment.name.lower()} if CALLER_CHOOSES in names else names
-        for candidate in ctx.children(_account_of(url, ctx, label), DEPLOYMENT):
+    for endpoint in route.endpoints:
+        if endpoint.account is None:
+            host = urlparse(endpoint.url).hostname
+            raise _Unmapped(f"{route.label} reaches {host}, which is no account in the snapshot")
+        if endpoint.names is None:
+            raise _Unmapped(endpoint.unmapped or route.label)
+        wanted = {deployment.name.lower()} if CALLER_CHOOSES in endpoint.names else endpoint.names
+        if (
+            wanted == {deployment.name.lower()}
+            and endpoint.account.id.lower() == _parent_account_id(deployment).lower()
+        ):
+            continue  # the deployment itself: no partner behind this endpoint
+        for candidate in ctx.children(endpoint.account, DEPLOYMENT):
             if candidate.name.lower() in wanted and candidate.id.lower() != deployment.id.lower():
                 partners[candidate.id.lower()] = candidate
     return list(partners.values())
@@ -318,39 +385,37 @@ class _Fronting:
 
 def _fronting(deployment: Resource, account: Resource, ctx: Context) -> _Fronting:
     out = _Fronting()
-    for service in ctx.resources(SERVICE):
-        backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
-        for api in ctx.children(service, API):
-            if not is_current(api):
+    for route in _routes(ctx):
+        if route.unmapped:
+            out.unmapped.append(route.unmapped)
+            continue
+        mine = [e for e in route.endpoints if e.account is not None and e.account.id.lower() == account.id.lower()]
+        if not mine:
+            continue
+        try:
+            names: set[str] = set()
+            for endpoint in mine:
+                if endpoint.names is None:
+                    raise _Unmapped(endpoint.unmapped or route.label)
+                names |= endpoint.names
+            if CALLER_CHOOSES not in names and deployment.name.lower() not in names:
                 continue
-            key = f"{service.name}/{api.name}"
-            for path, operation, sections in request_paths(api, ctx):
-                label = f"{key} {path}"
-                try:
-                    urls = [url for url in _path_urls(api, sections, backends, label) if is_ai(url)]
-                    mine = [url for url in urls if _fronts(url, account)]
-                    if not mine:
-                        continue
-                    names = _path_deployments(mine, sections, operation, label)
-                    if CALLER_CHOOSES not in names and deployment.name.lower() not in names:
-                        continue
-                    partners = _pool_partners(deployment, urls, sections, operation, label, ctx)
-                    for partner in partners:
-                        _tokens_served(partner)  # a partner whose throughput is unknown leaves the pool unmapped
-                except _Unmapped as reason:
-                    out.unmapped.append(str(reason))
-                    continue
-                found = always_applied(sections, TOKEN_LIMITS)
-                tpm = found.element.get("tokens-per-minute") if found else None
-                if tpm is None:
-                    out.unbounded.append(label)
-                    continue
-                limit = _tokens_per_minute(tpm, api, ctx)
-                out.pooled[key] = max(limit, out.pooled.get(key, 0))
-                if partners:
-                    out.partners.update({p.id.lower(): p for p in partners})
-                else:
-                    out.alone[key] = max(limit, out.alone.get(key, 0))
+            partners = _pool_partners(deployment, route, ctx)
+            for partner in partners:
+                _tokens_served(partner)  # a partner whose throughput is unknown leaves the pool unmapped
+        except _Unmapped as reason:
+            out.unmapped.append(str(reason))
+            continue
+        if route.limit_error is not None:
+            raise route.limit_error
+        if not route.limited:
+            out.unbounded.append(route.label)
+            continue
+        out.pooled[route.api] = max(route.limit, out.pooled.get(route.api, 0))
+        if partners:
+            out.partners.update({p.id.lower(): p for p in partners})
+        else:
+            out.alone[route.api] = max(route.limit, out.alone.get(route.api, 0))
     return out
 
 
