@@ -44,6 +44,7 @@ class Area(str, Enum):
     NETWORK = "network"
     IDENTITY = "identity"
     GATEWAY = "gateway"
+    AI = "ai"
     SCALABILITY = "scalability"
     OBSERVABILITY = "observability"
     COST = "cost"
@@ -57,6 +58,7 @@ _AREA_TITLES = {
     Area.NETWORK: "Network perimeter",
     Area.IDENTITY: "Identity and secrets",
     Area.GATEWAY: "API gateway",
+    Area.AI: "AI models and safety",
     Area.SCALABILITY: "Scalability and resilience",
     Area.OBSERVABILITY: "Observability",
     Area.COST: "Cost",

@@ -1,17 +1,33 @@
 """API Management as the AI gateway: rate limits, token limits, caching, circuit breaking, TLS.
 
 Policies are read from the snapshot's policy resources at global, product, API and operation
-scope and combined by `<base/>` inheritance (checks/_apim_policy.py).
+scope and combined by `<base/>` inheritance (checks/_apim_policy.py); the chains and AI backends
+of an API are read by checks/_apim_api.py, which checks/cognitive.py shares.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlparse
 
-from auditor.checks._apim_policy import Found, Scope, Section, always_applied, effective_sections, found_in, policy_text
+from auditor.checks._apim_api import (
+    AI_HOSTS,
+    API,
+    BACKEND,
+    COGNITIVE,
+    NAMED_VALUE,
+    NAMED_VALUE_REF,
+    POLICY_TYPES,
+    SERVICE,
+    TOKEN_LIMITS,
+    ai_backend,
+    effective,
+    is_current,
+    is_llm,
+    pool_members,
+    service_of,
+)
+from auditor.checks._apim_policy import Found, always_applied, found_in
 
 from auditor.api import (
     Area,
@@ -27,109 +43,14 @@ from auditor.api import (
 )
 from auditor.inventory import Context
 
-SERVICE = "Microsoft.ApiManagement/service"
-API = "Microsoft.ApiManagement/service/apis"
-OPERATION = "Microsoft.ApiManagement/service/apis/operations"
-GLOBAL_POLICY = "Microsoft.ApiManagement/service/policies"
-API_POLICY = "Microsoft.ApiManagement/service/apis/policies"
-OPERATION_POLICY = "Microsoft.ApiManagement/service/apis/operations/policies"
-PRODUCT = "Microsoft.ApiManagement/service/products"
-PRODUCT_POLICY = "Microsoft.ApiManagement/service/products/policies"
-PRODUCT_API = "Microsoft.ApiManagement/service/products/apis"
-NAMED_VALUE = "Microsoft.ApiManagement/service/namedValues"
-FRAGMENT = "Microsoft.ApiManagement/service/policyFragments"
-BACKEND = "Microsoft.ApiManagement/service/backends"
-COGNITIVE = "Microsoft.CognitiveServices/accounts"
-POLICY_TYPES = [
-    GLOBAL_POLICY,
-    API_POLICY,
-    OPERATION,
-    OPERATION_POLICY,
-    PRODUCT,
-    PRODUCT_POLICY,
-    PRODUCT_API,
-    NAMED_VALUE,
-    FRAGMENT,
-]
-
 RATE_LIMITS = {"rate-limit", "rate-limit-by-key", "quota", "quota-by-key"}
 #: Limits counted per subscription: they apply only to calls made with a subscription key.
 SUBSCRIPTION_COUNTED = {"rate-limit", "quota"}
-TOKEN_LIMITS = {"azure-openai-token-limit", "llm-token-limit"}
 TOKEN_METRICS = {"azure-openai-emit-token-metric", "llm-emit-token-metric"}
 CACHES = {"cache-lookup", "azure-openai-semantic-cache-lookup", "llm-semantic-cache-lookup"}
-AI_HOSTS = (".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com")
 AI_KINDS = {"openai", "aiservices", "speechservices", "cognitiveservices"}
-# The name starts and ends with a non-space, so no two quantifiers compete for the same spaces:
-# a long "{{ ..." that never closes costs linear time (the lazy form this replaces was cubic).
-NAMED_VALUE_REF = re.compile(r"^\{\{\s*([^\s}](?:[^}]*[^\s}])?)\s*\}\}$")
 AI_GATEWAY_DOC = "https://learn.microsoft.com/azure/api-management/genai-gateway-capabilities"
 RATE_LIMIT_DOC = "https://learn.microsoft.com/azure/api-management/api-management-policies#rate-limiting-and-quotas"
-
-
-def _xml_of(policy: Resource) -> str:
-    # Policies can carry inline keys (set-header api-key): the XML stays out of the evidence.
-    return policy_text(
-        policy.get("properties.value", default=None, sensitive=True),
-        policy.get("properties.format", default="xml"),
-        policy.id,
-    )
-
-
-def _policy_xml(ctx: Context, parent: Resource, rtype: str) -> str | None:
-    for policy in ctx.children(parent, rtype):
-        if policy.name.lower() == "policy":
-            return _xml_of(policy)
-    return None
-
-
-def _service_of(api: Resource, ctx: Context) -> Resource:
-    service_id = api.id.rsplit("/apis/", 1)[0]
-    service = ctx.get(service_id)
-    if service is None:
-        raise DataError(f"the API Management service {service_id} is not in the snapshot")
-    return service
-
-
-def _fragment_lookup(service: Resource, ctx: Context) -> Callable[[str], str | None]:
-    fragments = {f.name.lower(): f for f in ctx.children(service, FRAGMENT)}
-
-    def lookup(fragment_id: str) -> str | None:
-        fragment = fragments.get(fragment_id.lower())
-        return _xml_of(fragment) if fragment else None
-
-    return lookup
-
-
-def _chains(api: Resource, ctx: Context) -> list[tuple[str, list[Scope]]]:
-    """One inheritance chain per (operation, product) path a request to the API can take."""
-    service = _service_of(api, ctx)
-    global_scope = Scope("global", _policy_xml(ctx, service, GLOBAL_POLICY))
-    api_scope = Scope(f"API {api.name}", _policy_xml(ctx, api, API_POLICY))
-    products = []
-    for product in ctx.children(service, PRODUCT):
-        linked = {link.name.lower() for link in ctx.children(product, PRODUCT_API)}
-        if api.name.lower() in linked:
-            products.append(Scope(f"product {product.name}", _policy_xml(ctx, product, PRODUCT_POLICY)))
-    # A request can reach the API without a product when it needs no subscription key.
-    if not products or not api.get("properties.subscriptionRequired", default=True, expect=bool):
-        products.append(Scope("no product", None))
-    operations = ctx.children(api, OPERATION)
-    op_scopes = [Scope(f"operation {op.name}", _policy_xml(ctx, op, OPERATION_POLICY)) for op in operations] or [
-        Scope("all operations", None)
-    ]
-    return [
-        (f"{op.label} via {product.label}", [op, api_scope, product, global_scope])
-        for op in op_scopes
-        for product in products
-    ]
-
-
-def _effective(api: Resource, ctx: Context) -> list[tuple[str, list[Section]]]:
-    """Per request path, the inbound sections that apply to it."""
-    lookup = _fragment_lookup(_service_of(api, ctx), ctx)
-    return [(path, effective_sections(chain, lookup)) for path, chain in _chains(api, ctx)]
-
 
 
 def _describe_limit(found: Found, api: Resource, ctx: Context) -> str:
@@ -137,7 +58,7 @@ def _describe_limit(found: Found, api: Resource, ctx: Context) -> str:
     calls = element.get("calls") or element.get("tokens-per-minute") or element.get("bandwidth") or "?"
     ref = NAMED_VALUE_REF.match(calls)
     if ref:
-        service = _service_of(api, ctx)
+        service = service_of(api, ctx)
         name = ref.group(1).lower()
         value = next(
             (
@@ -155,12 +76,6 @@ def _describe_limit(found: Found, api: Resource, ctx: Context) -> str:
             calls = f"{calls} = {value.get('properties.value', default='?', expect=str)}"
     period = element.get("renewal-period")
     return f"{element.tag} calls={calls}" + (f" per {period}s" if period else "") + f" at {found.scope}"
-
-
-def _is_current(api: Resource) -> bool:
-    # Without isCurrent (the revision in ApiManagementCreateApiRevisionFromExistingApi.json has none),
-    # a name of the form api;rev=N marks a revision; the current one is listed under the API's own name.
-    return api.get("properties.isCurrent", default=";rev=" not in api.name, expect=bool)
 
 
 @check(
@@ -192,12 +107,12 @@ def _is_current(api: Resource) -> bool:
     refs=[RATE_LIMIT_DOC, "https://learn.microsoft.com/azure/api-management/rate-limit-by-key-policy"],
 )
 def rate_limit(api: Resource, ctx: Context) -> Verdict:
-    if not _is_current(api):
+    if not is_current(api):
         return not_applicable("a non-current API revision")
     uncovered, conditional, sources = [], [], set()
     calls, tokens = _rate_limits_for(api, ctx)
     wanted = calls | tokens
-    for path, sections in _effective(api, ctx):
+    for path, sections in effective(api, ctx):
         # A call limit is named first when there is one; a token limit also limits an LLM API.
         limit = always_applied(sections, calls) or (always_applied(sections, tokens) if tokens else None)
         if limit is not None:
@@ -226,56 +141,10 @@ def _rate_limits_for(api: Resource, ctx: Context) -> tuple[set[str], set[str]]:
     calls = set(RATE_LIMITS)
     if not api.get("properties.subscriptionRequired", default=True, expect=bool):
         calls -= SUBSCRIPTION_COUNTED
-    backend = _ai_backend(api, ctx)
-    tokens = set(TOKEN_LIMITS) if backend is not None and _is_llm(backend) else set()
+    backend = ai_backend(api, ctx)
+    tokens = set(TOKEN_LIMITS) if backend is not None and is_llm(backend) else set()
     api.note("limitsCounted", sorted(calls | tokens))
     return calls, tokens
-
-
-def _ai_backend(api: Resource, ctx: Context) -> str | None:
-    """The AI endpoint behind an API: its serviceUrl, or a backend entity named by set-backend-service."""
-    url = api.get("properties.serviceUrl", default="", expect=str)
-    if _is_ai(url):
-        return url
-    service = _service_of(api, ctx)
-    backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
-    for _, sections in _effective(api, ctx):
-        for item in found_in(sections):
-            if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
-                backend = backends.get(item.element.get("backend-id", "").lower())
-                if backend is None:
-                    continue
-                found_url = _backend_url(backend, backends)
-                if found_url:
-                    return found_url
-    return None
-
-
-def _backend_url(backend: Resource, backends: dict[str, Resource]) -> str | None:
-    """The AI endpoint of a backend entity, looking through a pool to its members."""
-    url = backend.get("properties.url", default="", expect=str)
-    if _is_ai(url):
-        return url
-    for member in backend.get("properties.pool.services", default=[], expect=list, parent_optional="properties.pool"):
-        member_name = (
-            str(member.get("id", "")).rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(member, dict) else ""
-        )
-        if member_name in backends and member_name != backend.name.lower():
-            found = _backend_url(backends[member_name], {})
-            if found:
-                return found
-    return None
-
-
-def _is_ai(url: str) -> bool:
-    return (urlparse(url).hostname or "").lower().endswith(AI_HOSTS)
-
-
-def _is_llm(url: str) -> bool:
-    """Azure OpenAI and AI Foundry model endpoints, as opposed to Speech or other AI services."""
-    parsed = urlparse(url)
-    host = (parsed.hostname or "").lower()
-    return host.endswith((".openai.azure.com", ".services.ai.azure.com")) or "/openai" in parsed.path.lower()
 
 
 @check(
@@ -306,14 +175,14 @@ def _is_llm(url: str) -> bool:
     ],
 )
 def token_limit(api: Resource, ctx: Context) -> Verdict:
-    if not _is_current(api):
+    if not is_current(api):
         return not_applicable("a non-current API revision")
-    backend = _ai_backend(api, ctx)
-    if backend is None or not _is_llm(backend):
+    backend = ai_backend(api, ctx)
+    if backend is None or not is_llm(backend):
         return not_applicable("the API's backend is not an Azure OpenAI or AI Foundry model endpoint")
     api.note("aiBackend", backend)
     missing = []
-    for path, sections in _effective(api, ctx):
+    for path, sections in effective(api, ctx):
         if always_applied(sections, TOKEN_LIMITS) is None:
             missing.append(f"token limit on {path}")
         if always_applied(sections, TOKEN_METRICS) is None:
@@ -344,11 +213,11 @@ def token_limit(api: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/api-management/azure-openai-semantic-cache-lookup-policy"],
 )
 def ai_caching(api: Resource, ctx: Context) -> Verdict:
-    if not _is_current(api):
+    if not is_current(api):
         return not_applicable("a non-current API revision")
-    if _ai_backend(api, ctx) is None:
+    if ai_backend(api, ctx) is None:
         return not_applicable("the API's backend is not Azure OpenAI or AI Services")
-    cached = {f.element.tag for _, sections in _effective(api, ctx) for f in found_in(sections)} & CACHES
+    cached = {f.element.tag for _, sections in effective(api, ctx) for f in found_in(sections)} & CACHES
     if cached:
         return passed(f"caching with {', '.join(sorted(cached))}", expected="a cache lookup")
     return failed("no cache lookup on this AI API", expected="cache-lookup or a semantic cache lookup")
@@ -384,7 +253,7 @@ def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
     backends = {b.name.lower(): b for b in ctx.children(service, BACKEND)}
     direct, used = [], {}
     for api in ctx.children(service, API):
-        if not _is_current(api) or _ai_backend(api, ctx) is None:
+        if not is_current(api) or ai_backend(api, ctx) is None:
             continue
         names = _backend_ids(api, ctx)
         if not names:
@@ -400,7 +269,7 @@ def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
         backend = backends.get(name)
         if backend is None:
             raise DataError(f"the backend {name!r} used by API {api_name} is not in the snapshot")
-        members = _pool_members(backend, backends)
+        members = pool_members(backend, backends)
         for member in members or [backend]:
             rules = member.get(f"{CIRCUIT_BREAKER}.rules", default=[], expect=list, parent_optional=CIRCUIT_BREAKER)
             if not rules:
@@ -415,27 +284,11 @@ def circuit_breaker(service: Resource, ctx: Context) -> Verdict:
 def _backend_ids(api: Resource, ctx: Context) -> list[str]:
     """Backend entities the API's policies route to with set-backend-service backend-id."""
     names = []
-    for _, sections in _effective(api, ctx):
+    for _, sections in effective(api, ctx):
         for item in found_in(sections):
             if item.element.tag == "set-backend-service" and item.element.get("backend-id"):
                 names.append(item.element.get("backend-id", "").lower())
     return list(dict.fromkeys(names))
-
-
-def _pool_members(backend: Resource, backends: dict[str, Resource]) -> list[Resource]:
-    """The member backends of a pool (an empty list for a single backend)."""
-    if backend.get("properties.type", default="Single", expect=str).lower() != "pool":
-        return []
-    members = []
-    for entry in backend.get("properties.pool.services", default=[], expect=list):
-        member_id = entry.get("id") if isinstance(entry, dict) else None
-        if not isinstance(member_id, str):
-            raise DataError(f"a member of pool {backend.name} has no id")
-        member = backends.get(member_id.rstrip("/").rsplit("/", 1)[-1].lower())
-        if member is None:
-            raise DataError(f"the pool member {member_id} of {backend.name} is not in the snapshot")
-        members.append(member)
-    return members
 
 
 #: customProperties keys that must be "False" for old protocols to be off.
@@ -513,7 +366,7 @@ def tls_protocols(service: Resource, ctx: Context) -> Verdict:
     refs=["https://learn.microsoft.com/azure/api-management/api-management-howto-manage-protocols-ciphers"],
 )
 def https_only(api: Resource, ctx: Context) -> Verdict:
-    if not _is_current(api):
+    if not is_current(api):
         return not_applicable("a non-current API revision")
     protocols = api.get("properties.protocols", expect=list)
     plain = [p for p in protocols if str(p).lower() in ("http", "ws")]
@@ -559,7 +412,7 @@ def fronts_ai_services(subscription: Resource, ctx: Context) -> Verdict:
     routed = set()  # host names that an API or a backend of any API Management service points at
     for service in services:
         for api in ctx.children(service, API):
-            if _is_current(api):
+            if is_current(api):
                 routed.add(_host(api.get("properties.serviceUrl", default="", expect=str)))
         for backend in ctx.children(service, BACKEND):
             routed.add(_host(backend.get("properties.url", default="", expect=str)))

@@ -570,7 +570,7 @@ def created_revision(name: str, service_url: str, **changes) -> dict:
 
 @pytest.mark.parametrize("check_id", ["apim.https-only", "apim.rate-limit", "apim.token-limit", "apim.ai-caching"])
 def test_revision_without_is_current_is_not_applicable(check_id):
-    # Fails without the fix in checks/apim.py `_is_current`: an absent isCurrent counted as current, so
+    # Fails without the fix in checks/_apim_api.py `is_current`: an absent isCurrent counted as current, so
     # the revision (not linked into the product under its own name) failed on its plain-HTTP protocol,
     # on the "no product" path and on missing token limits and caches.
     limit = '\t\t<rate-limit-by-key calls="100" renewal-period="60" counter-key="@(context.Subscription.Id)" />\r\n'

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.checks.helpers import SUB, only, resource, verdicts
+from tests.checks.helpers import SUB, only, resource, run_check, verdicts
 
 PARTS = Path(__file__).resolve().parents[2] / "fixtures" / "parts" / "hardened"
 FIXTURE_SUB = "3f2c8a91-5b7e-4d2a-9c61-2a4e8b0f7d13"
@@ -37,8 +37,8 @@ def deployment(name, model="gpt-4o", sku="Standard", capacity=1, rai="Microsoft.
     return resource(DEPLOYMENT, acct, name, sku={"name": sku, "capacity": capacity}, properties=props)
 
 
-def rai_policy(name="raiPolicyName", hate_prompt_blocking=False):
-    """GetRaiPolicy.json: hate on prompts is neither enabled nor blocking."""
+def rai_policy(name="raiPolicyName", hate_prompt_blocking=False, mode="Asynchronous_filter"):
+    """GetRaiPolicy.json: hate on prompts is neither enabled nor blocking; mode Asynchronous_filter."""
     filters = (
         [
             {
@@ -61,7 +61,7 @@ def rai_policy(name="raiPolicyName", hate_prompt_blocking=False):
         RAI,
         "aoai-voice-prod",
         name,
-        properties={"basePolicyName": "Microsoft.Default", "mode": "Asynchronous_filter", "contentFilters": filters},
+        properties={"basePolicyName": "Microsoft.Default", "mode": mode, "contentFilters": filters},
     )
 
 
@@ -78,18 +78,59 @@ def test_get_rai_policy_example_fails_naming_the_category():
     assert "raiPolicyName" in finding.evidence["message"] and "hate/prompt not blocking" in finding.evidence["message"]
 
 
-def test_custom_policy_blocking_everything_passes():
-    items = [account(), deployment("gpt-4o", rai="strict"), rai_policy("strict", hate_prompt_blocking=True)]
-    assert verdicts("ai.content-filter", items) == {"gpt-4o": "pass"}
-
-
-def test_custom_policy_missing_a_category_inherits_from_a_built_in_base():
-    policy = rai_policy("strict", hate_prompt_blocking=True)
-    policy["properties"]["contentFilters"] = [f for f in policy["properties"]["contentFilters"] if f["name"] != "hate"]
+@pytest.mark.parametrize("mode", ["Default", "Blocking", None])
+def test_custom_policy_blocking_everything_in_a_buffered_mode_passes(mode):
+    # RaiPolicyMode in the cognitiveservices spec: Default = 0, so a policy without a mode is Default.
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode=mode)
+    if mode is None:
+        del policy["properties"]["mode"]
     items = [account(), deployment("gpt-4o", rai="strict"), policy]
     assert verdicts("ai.content-filter", items) == {"gpt-4o": "pass"}
-    policy["properties"]["basePolicyName"] = "other"
-    assert verdicts("ai.content-filter", items) == {"gpt-4o": "fail"}
+
+
+@pytest.mark.parametrize("mode", ["Asynchronous_filter", "Deferred"])
+def test_asynchronous_filter_mode_fails_even_when_every_category_blocks(mode):
+    # The spec: Asynchronous_filter is what Deferred was before 2025-06-01. Microsoft Learn, content streaming:
+    # completion tokens are returned before their filter verdict, so harmful text can reach the caller first.
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode=mode)
+    finding = only("ai.content-filter", [account(), deployment("gpt-4o", rai="strict"), policy])
+    assert finding.status.value == "fail"
+    assert f"mode {mode}" in finding.evidence["message"] and "not blocking" not in finding.evidence["message"]
+
+
+def test_an_unknown_mode_is_not_assessed():
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode="Eventually")
+    assert verdicts("ai.content-filter", [account(), deployment("gpt-4o", rai="strict"), policy]) == {
+        "gpt-4o": "not_assessed"
+    }
+
+
+def test_custom_policy_missing_a_category_inherits_from_its_base():
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode="Default")
+    policy["properties"]["contentFilters"] = [f for f in policy["properties"]["contentFilters"] if f["name"] != "hate"]
+    items = [account(), deployment("gpt-4o", rai="strict"), policy]
+    assert verdicts("ai.content-filter", items) == {"gpt-4o": "pass"}  # Microsoft.Default blocks hate
+    policy["properties"]["basePolicyName"] = "Microsoft.Nil"
+    finding = only("ai.content-filter", items)
+    assert finding.status.value == "fail" and "hate/prompt not configured" in finding.evidence["message"]
+    policy["properties"]["basePolicyName"] = "team-base"  # a base whose settings the snapshot does not hold
+    assert verdicts("ai.content-filter", items) == {"gpt-4o": "not_assessed"}
+
+
+@pytest.mark.parametrize(
+    ("base", "status"), [("Microsoft.DefaultV2", "pass"), ("Microsoft.Default", "pass"), (None, "fail")]
+)
+def test_a_policy_without_explicit_filters_is_its_base_policy(base, status):
+    # Microsoft Learn, content filter configurability: the built-in defaults block medium and above in all four
+    # harm categories on prompts and completions.
+    props = {"mode": "Default", "contentFilters": []}
+    if base:
+        props["basePolicyName"] = base
+    policy = resource(RAI, "aoai-voice-prod", "inherit", properties=props)
+    finding = only("ai.content-filter", [account(), deployment("gpt-4o", rai="inherit"), policy])
+    assert finding.status.value == status
+    if status == "fail":
+        assert all(f"{c}/completion not configured" in finding.evidence["message"] for c in ("hate", "selfharm"))
 
 
 def test_get_deployment_example_without_rai_policy_fails():
@@ -121,35 +162,178 @@ def apim():
     return copy.deepcopy(json.loads((PARTS / "apim.json").read_text().replace(FIXTURE_SUB, SUB)))
 
 
-def test_capacity_above_the_gateway_limit_passes(apim):
-    items = [*apim, account(), deployment("gpt-4o", sku="GlobalStandard", capacity=40), deployment("mini", capacity=20)]
-    finding = only("ai.capacity-vs-gateway", items)
-    assert finding.status.value == "pass"
-    assert "50,000" in finding.evidence["message"] and "60,000" in finding.evidence["message"]
+def _api_policy(apim):
+    return next(r for r in apim if r["id"].endswith("apis/openai/policies/policy"))
 
 
-def test_capacity_below_the_gateway_limit_fails_with_both_numbers(apim):
-    finding = only("ai.capacity-vs-gateway", [*apim, account(), deployment("gpt-4o", capacity=10)])
-    assert finding.status.value == "fail"
-    assert (
-        "50,000" in finding.evidence["message"]
-        and "10,000" in finding.evidence["message"]
-        and "429" in finding.evidence["message"]
+def test_caller_routed_api_fronts_every_deployment_each_judged_with_both_numbers(apim):
+    # The hardened openai API passes the caller's /deployments/{deployment-id}/... through (its operations'
+    # urlTemplate), so its 50,000 tokens/min limit fronts every deployment of the account.
+    items = [*apim, account(), deployment("gpt-4o", sku="GlobalStandard", capacity=60), deployment("mini", capacity=20)]
+    found = {f.resource_name: f for f in run_check("ai.capacity-vs-gateway", items)}
+    assert found["gpt-4o"].status.value == "pass" and found["mini"].status.value == "fail"
+    message = found["mini"].evidence["message"]
+    assert "50,000" in message and "20,000" in message and "429" in message
+    assert "60,000" in found["gpt-4o"].evidence["message"]
+
+
+def test_backend_url_naming_a_deployment_fronts_only_that_deployment(apim):
+    # The hardened backend aoai-embeddings points at /openai/deployments/text-embedding-3-small/embeddings.
+    policy = _api_policy(apim)
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        'backend-id="aoai-pool"', 'backend-id="aoai-embeddings"'
     )
+    items = [*apim, account(), deployment("gpt-4o", capacity=1), deployment("text-embedding-3-small", capacity=10)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "not_applicable", "text-embedding-3-small": "fail"}
 
 
-def test_provisioned_capacity_cannot_be_compared(apim):
+def test_rewrite_uri_to_a_named_deployment_fronts_only_that_one(apim):
+    policy = _api_policy(apim)
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        "<base />", '<base />\n    <rewrite-uri template="/deployments/gpt-4o/chat/completions" />', 1
+    )
+    items = [*apim, account(), deployment("gpt-4o", capacity=50), deployment("mini", capacity=1)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "pass", "mini": "not_applicable"}
+
+
+def test_an_operation_url_template_naming_a_deployment_fronts_only_that_one(apim):
+    for item in apim:
+        if item["type"].endswith("/apis/operations") and "/apis/openai/" in item["id"]:
+            item["properties"]["urlTemplate"] = "/deployments/gpt-4o/chat/completions"
+    items = [*apim, account(), deployment("gpt-4o", capacity=50), deployment("mini", capacity=1)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "pass", "mini": "not_applicable"}
+
+
+def test_a_rewrite_by_expression_cannot_be_mapped(apim):
+    policy = _api_policy(apim)
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        "<base />",
+        '<base />\n    <rewrite-uri template="@(context.Variables.GetValueOrDefault&lt;string&gt;(&quot;d&quot;))" />',
+        1,
+    )
+    finding = only("ai.capacity-vs-gateway", [*apim, account(), deployment("gpt-4o", capacity=50)])
+    assert finding.status.value == "not_assessed" and "expression" in finding.evidence["message"]
+
+
+def _second_region(apim, partner_url="https://aoai-voice-dr.openai.azure.com/openai"):
+    """The hardened pool aoai-pool with a second member backend in another region (BackendServicePool shape:
+    pool.services[{id, priority, weight}])."""
+    pool = next(r for r in apim if r["name"] == "aoai-pool")
+    second = copy.deepcopy(next(r for r in apim if r["name"] == "aoai-eastus2"))
+    second["id"], second["name"] = second["id"].replace("aoai-eastus2", "aoai-swedencentral"), "aoai-swedencentral"
+    second["properties"]["url"] = partner_url
+    pool["properties"]["pool"]["services"].append({"id": second["id"], "priority": 2, "weight": 1})
+    return [*apim, second]
+
+
+def _direct_api(apim):
+    """A copy of the hardened openai API (its 50,000 tokens/min limit included) that calls its serviceUrl,
+    the account itself, instead of the pool."""
+    direct = copy.deepcopy(next(r for r in apim if r["type"].endswith("/apis") and r["name"] == "openai"))
+    direct["id"], direct["name"] = direct["id"].replace("/apis/openai", "/apis/openai-direct"), "openai-direct"
+    policy = copy.deepcopy(_api_policy(apim))
+    policy["id"] = policy["id"].replace("/apis/openai/", "/apis/openai-direct/")
+    policy["properties"]["value"] = policy["properties"]["value"].replace(
+        '<set-backend-service backend-id="aoai-pool" />', ""
+    )
+    return [direct, policy]
+
+
+def test_a_pool_member_outside_the_snapshot_cannot_be_judged(apim):
+    finding = only("ai.capacity-vs-gateway", [*_second_region(apim), account(), deployment("gpt-4o", capacity=50)])
+    assert finding.status.value == "not_assessed" and "aoai-voice-dr.openai.azure.com" in finding.evidence["message"]
+
+
+@pytest.mark.parametrize(("partner_capacity", "status"), [(30, "pass"), (10, "fail")])
+def test_a_pool_is_judged_on_the_capacity_of_its_members(apim, partner_capacity, status):
+    # The caller names gpt-4o; the pool sends it to gpt-4o in either region, so both serve the 50,000 limit.
+    items = [
+        *_second_region(apim),
+        account(),
+        deployment("gpt-4o", capacity=30),
+        account("aoai-voice-dr"),
+        deployment("gpt-4o", capacity=partner_capacity, acct="aoai-voice-dr"),
+        deployment("mini", capacity=100, acct="aoai-voice-dr"),  # another name: not a partner of gpt-4o
+    ]
+    findings = {f.resource_id: f for f in run_check("ai.capacity-vs-gateway", items)}
+    primary = next(f for f in findings.values() if "/accounts/aoai-voice-prod/" in f.resource_id)
+    assert primary.status.value == status
+    message = primary.evidence["message"]
+    assert "gpt-4o in aoai-voice-dr" in message and f"{(30 + partner_capacity) * 1000:,} tokens/min" in message
+
+
+def test_a_limit_that_reaches_one_deployment_alone_is_judged_against_it_alone(apim):
+    # The pool serves 120,000 for its 50,000, but a second API sends 50,000 more to gpt-4o in one region only.
+    base = [*_second_region(apim), *_direct_api(apim), account(), account("aoai-voice-dr")]
+    partner = deployment("gpt-4o", capacity=60, acct="aoai-voice-dr")
+    fine = only_primary(run_check("ai.capacity-vs-gateway", [*base, deployment("gpt-4o", capacity=60), partner]))
+    assert (
+        fine.status.value == "pass" and "50,000 tokens/min of the limits reach gpt-4o alone" in fine.evidence["message"]
+    )
+    short = only_primary(run_check("ai.capacity-vs-gateway", [*base, deployment("gpt-4o", capacity=40), partner]))
+    assert short.status.value == "fail"
+
+
+def only_primary(findings):
+    [primary] = [f for f in findings if "/accounts/aoai-voice-prod/" in f.resource_id]
+    return primary
+
+
+def test_a_provisioned_pool_partner_leaves_the_pool_unjudged(apim):
+    items = [
+        *_second_region(apim),
+        account(),
+        deployment("gpt-4o", capacity=50),
+        account("aoai-voice-dr"),
+        deployment("gpt-4o", sku="ProvisionedManaged", capacity=100, acct="aoai-voice-dr"),
+    ]
+    primary = only_primary(run_check("ai.capacity-vs-gateway", items))
+    assert primary.status.value == "not_assessed" and "ProvisionedManaged" in primary.evidence["message"]
+
+
+def test_two_apis_fronting_one_deployment_are_summed(apim):
+    # A second API, routed straight at the account, already sends more than the deployment serves.
+    items = [*apim, *_direct_api(apim), account(), deployment("gpt-4o", capacity=60)]
+    finding = only("ai.capacity-vs-gateway", items)
+    # Two APIs of 50,000 each front the deployment: the sum is judged.
+    assert finding.status.value == "fail" and "100,000" in finding.evidence["message"]
+
+
+def test_provisioned_deployments_are_not_tokens_per_minute(apim):
+    items = [*apim, account(), deployment("ptu", sku="ProvisionedManaged", capacity=50)]
+    finding = only("ai.capacity-vs-gateway", items)
+    assert finding.status.value == "not_applicable" and "provisioned throughput units" in finding.evidence["message"]
+
+
+def test_o_series_units_serve_more_tokens_than_one_thousand(apim):
+    # Microsoft Learn, Manage Azure OpenAI quota: one unit of o1-mini or o3-mini is 10,000 tokens/min, o1 6,000.
     items = [
         *apim,
         account(),
-        deployment("gpt-4o", capacity=10),
-        deployment("ptu", sku="ProvisionedManaged", capacity=50),
+        deployment("reasoning", model="o3-mini", capacity=5),
+        deployment("o1", model="o1", capacity=5),
     ]
-    assert only("ai.capacity-vs-gateway", items).status.value == "not_assessed"
+    found = {f.resource_name: f for f in run_check("ai.capacity-vs-gateway", items)}
+    assert (
+        found["reasoning"].status.value == "pass"
+        and "50,000 tokens/min (5 x 10,000)" in found["reasoning"].evidence["message"]
+    )
+    assert found["o1"].status.value == "fail" and "30,000" in found["o1"].evidence["message"]
+
+
+def test_request_metered_models_and_unknown_skus(apim):
+    # DALL-E 3 capacity units are requests per minute (quotas and limits page); a batch SKU has no TPM rate.
+    items = [
+        *apim,
+        account(),
+        deployment("images", model="dall-e-3", capacity=2),
+        deployment("batch", sku="GlobalBatch"),
+    ]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"images": "not_applicable", "batch": "not_assessed"}
 
 
 def test_named_value_limit_is_resolved(apim):
-    policy = next(r for r in apim if r["id"].endswith("apis/openai/policies/policy"))
+    policy = _api_policy(apim)
     policy["properties"]["value"] = policy["properties"]["value"].replace(
         'tokens-per-minute="50000"', 'tokens-per-minute="{{rate-limit-calls}}"'
     )
@@ -159,11 +343,14 @@ def test_named_value_limit_is_resolved(apim):
 
 
 def test_without_a_gateway_token_limit_or_for_speech_it_does_not_apply(apim):
-    assert verdicts("ai.capacity-vs-gateway", [account(), deployment("gpt-4o")]) == {
-        "aoai-voice-prod": "not_applicable"
-    }
+    assert verdicts("ai.capacity-vs-gateway", [account(), deployment("gpt-4o")]) == {"gpt-4o": "not_applicable"}
     speech = account("speech-voice-prod", kind="SpeechServices")
-    assert verdicts("ai.capacity-vs-gateway", [*apim, speech]) == {"speech-voice-prod": "not_applicable"}
+    items = [*apim, speech, deployment("custom", acct="speech-voice-prod")]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"custom": "not_applicable"}
+
+
+def test_a_deployment_whose_account_is_missing_is_not_assessed(apim):
+    assert verdicts("ai.capacity-vs-gateway", [*apim, deployment("gpt-4o")]) == {"gpt-4o": "not_assessed"}
 
 
 # -- model mix and provisioned throughput -----------------------------------------------------------
@@ -216,7 +403,16 @@ def test_a_path_without_a_token_limit_leaves_the_limited_ones_counted(apim):
 
 
 def test_a_filter_switch_of_another_type_is_not_assessed():
-    policy = rai_policy("strict", hate_prompt_blocking=True)
+    policy = rai_policy("strict", hate_prompt_blocking=True, mode="Default")
     policy["properties"]["contentFilters"][0]["blocking"] = "true"
     items = [account(), deployment("gpt-4o", rai="strict"), policy]
     assert verdicts("ai.content-filter", items) == {"gpt-4o": "not_assessed"}
+
+
+def test_an_operation_without_its_required_url_template_is_not_assessed(apim):
+    # urlTemplate is required in the API Management spec's OperationContractProperties: no default to assume.
+    for item in apim:
+        if item["type"].endswith("/apis/operations") and "/apis/openai/" in item["id"]:
+            del item["properties"]["urlTemplate"]
+    items = [*apim, account(), deployment("gpt-4o", capacity=50)]
+    assert verdicts("ai.capacity-vs-gateway", items) == {"gpt-4o": "not_assessed"}

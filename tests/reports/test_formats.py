@@ -352,3 +352,19 @@ def test_every_renderer_survives_hostile_text_in_every_free_text_field(reports):
     markdown = github_html(render("md", report).decode())
     assert "<script>" not in markdown and not re.search(r"@\w", text_outside_code(markdown))
     ET.fromstring(render("junit", report))
+
+
+def test_the_ai_deployment_checks_report_in_their_own_area(reports):
+    # The content filter and the capacity behind the gateway judge Azure OpenAI deployments; their area
+    # "ai" has a row of its own in every renderer that groups by area.
+    demo = reports["demo"]
+    areas = {area["id"]: area for area in demo["summary"]["areas"]}
+    assert areas["ai"]["title"] == "AI models and safety" and areas["ai"]["status"] == "fail"
+    assert {c["id"]: c["area"] for c in demo["checks"]}["ai.content-filter"] == "ai"
+    assert "| AI models and safety | " in render("md", demo).decode()
+    assert 'data-area="ai"' in render("html", demo).decode()
+    sarif = json.loads(render("sarif", demo))
+    rules = {r["id"]: r for run in sarif["runs"] for r in run["tool"]["driver"]["rules"]}
+    assert "ai" in rules["ai.content-filter"]["properties"]["tags"]
+    junit = ET.fromstring(render("junit", demo))
+    assert any(suite.get("name") == "AI models and safety" for suite in junit.iter("testsuite"))
