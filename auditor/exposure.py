@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -449,10 +449,10 @@ def _build(inventory: Inventory, allowed_ranges: list[str] | None) -> Graph:
             _apim_edges(graph, index, res, ctx)
         elif kind == "app":
             _public_edge(graph, res, lambda r=res, c=ctx: ingress.ingress_not_public(r, c), "external ingress")
-            _setting_edges(graph, index, res, _app_settings(res))
+            _settings_or_gap(graph, index, res, _app_settings)
         elif kind == "site":
             _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("appservice"), c))
-            _setting_edges(graph, index, res, _site_settings(res))
+            _settings_or_gap(graph, index, res, _site_settings)
         else:
             service = services[res.type.lower()]
             _public_edge(graph, res, lambda r=res, c=ctx, s=service: network.public_access_verdict(r, s, c))
@@ -856,21 +856,43 @@ def _attribute_values(text: str, name: str) -> Iterator[str]:
 # -- settings that name a service's host ------------------------------------------------------------
 def _app_settings(app: _Res) -> list[tuple[str, str]]:
     out = []
-    for container in app.lookup_or_none("properties.template.containers") or []:
-        if not isinstance(container, dict):
-            continue
-        for env in container.get("env") or []:
-            if isinstance(env, dict) and isinstance(env.get("name"), str) and isinstance(env.get("value"), str):
-                out.append((env["name"], env["value"]))
+    for container in _list_of_objects(app, "properties.template.containers"):
+        env = container.get("env")
+        if env is not None and not (isinstance(env, list) and all(isinstance(e, dict) for e in env)):
+            raise DataError(f"properties.template.containers[].env is {type(env).__name__}, not a list of objects")
+        for entry in env or []:
+            if isinstance(entry.get("name"), str) and isinstance(entry.get("value"), str):
+                out.append((entry["name"], entry["value"]))
     return out
 
 
 def _site_settings(site: _Res) -> list[tuple[str, str]]:
-    out = []
-    for entry in site.lookup_or_none("properties.siteConfig.appSettings") or []:
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str) and isinstance(entry.get("value"), str):
-            out.append((entry["name"], entry["value"]))
-    return out
+    return [
+        (entry["name"], entry["value"])
+        for entry in _list_of_objects(site, "properties.siteConfig.appSettings")
+        if isinstance(entry.get("name"), str) and isinstance(entry.get("value"), str)
+    ]
+
+
+def _list_of_objects(res: _Res, path: str) -> list[dict[str, Any]]:
+    """The list at `path` (none when absent); any other shape is a DataError, never an empty list:
+    settings that cannot be read may name a service the graph would then miss."""
+    value = res.lookup_or_none(path)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise DataError(f"{path} is {type(value).__name__}, not a list of objects")
+    return value
+
+
+def _settings_or_gap(graph: Graph, index: _Index, res: _Res, read: Callable[[_Res], list[tuple[str, str]]]) -> None:
+    try:
+        settings = read(res)
+    except DataError as exc:
+        # What the workload's settings name is unknown, so no service can be proved unreached by it.
+        graph.gaps.append(f"the settings of {res.name} cannot be read: {exc}")
+        return
+    _setting_edges(graph, index, res, settings)
 
 
 def _setting_edges(graph: Graph, index: _Index, source: Resource, settings: list[tuple[str, str]]) -> None:

@@ -889,3 +889,25 @@ def test_policy_stored_as_a_link_leaves_the_map_not_assessed():
     graph = graph_of(apim_routed_by_policy("https://contoso.blob.core.windows.net/policies/openai.xml", "rawxml-link"))
     assert graph.reach(openai()["id"]).cls == "not_assessed"
     assert "stored as a link" in graph.reach(openai()["id"]).reason
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        lambda app: app["properties"]["template"].update(containers=True),
+        lambda app: app["properties"]["template"].update(containers=["image"]),
+        lambda app: app["properties"]["template"]["containers"][0].update(env=7),
+        lambda app: app["properties"]["template"]["containers"][0].update(env=[["REDIS_HOST", "x"]]),
+    ],
+    ids=["containers-bool", "container-string", "env-int", "env-entry-list"],
+)
+def test_settings_of_an_odd_shape_leave_the_services_not_assessed(odd):
+    """An app whose settings cannot be read may name any service: never a silent private verdict."""
+    app = container_app(
+        "ca-stray", env="cae-public", env_vars=[("REDIS_HOST", "redis-voice.redis.cache.windows.net:6380")]
+    )
+    odd(app)
+    world = [environment("cae-public", internal=False), app, redis("Disabled")]
+    (finding,) = run_check("exposure.path-around-waf", world)
+    assert finding.status.value == "not_assessed"
+    assert "the settings of ca-stray cannot be read" in finding.evidence["message"]
