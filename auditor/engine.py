@@ -19,7 +19,7 @@ from typing import Any
 
 from auditor.api import DataError, Resource, resource_group_of, subscription_of
 from auditor.inventory import Context, Inventory
-from auditor.model import Check, Finding, Severity, Status, Verdict
+from auditor.model import ODD_DATA_ERRORS, Check, Finding, Severity, Status, Verdict
 from auditor.secrets import scrub_verdict
 
 SUBSCRIPTION_TYPE = "Microsoft.Resources/subscriptions"
@@ -109,11 +109,6 @@ def _call(chk: Check, target: Resource, ctx: Context) -> Verdict:
             return Verdict(Status.ERROR, f"the check returned {type(verdict).__name__}, not a Verdict")
     observations = verdict.observations or tuple(target.reads)
     return Verdict(verdict.status, verdict.message, observations, verdict.expected)
-
-
-#: What a check raises when data has a shape it did not foresee (a string where it indexes an
-#: object, an unhashable name): the data's fault as much as the check's, and never a pass.
-ODD_DATA_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 
 def _odd_data(exc: Exception, target: Resource) -> str | None:

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from auditor.api import _MISSING, DataError, Resource, Status
 from auditor.inventory import Context, Inventory, NotCollected, strings_in
+from auditor.model import ODD_DATA_ERRORS
 
 INTERNET = "internet"
 TIERS = ("internet", "edge", "gateway", "compute", "data")
@@ -394,7 +395,7 @@ def build(inventory: Inventory, allowed_ranges: list[str] | None = None) -> Grap
 
 
 def _build(inventory: Inventory, allowed_ranges: list[str] | None) -> Graph:
-    from auditor.checks import ingress, network
+    from auditor.checks import network
 
     graph = Graph()
     graph.add_node(Node(INTERNET, "Internet", "Internet", "internet"))
@@ -438,25 +439,39 @@ def _build(inventory: Inventory, allowed_ranges: list[str] | None) -> Graph:
         for raw in _of(inventory, sub, PRIVATE_ENDPOINT):
             _index_private_endpoint(index, Resource(raw), graph)
     for ctx, res, kind in builders:
-        if kind == "gateway":
-            _gateway_edges(graph, index, res, ctx)
-        elif kind == "frontdoor":
-            _front_door_edges(graph, index, res, ctx)
-        elif kind == "loadbalancer":
-            _load_balancer_edges(graph, index, res, ctx)
-        elif kind == "apim":
-            _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("apim"), c))
-            _apim_edges(graph, index, res, ctx)
-        elif kind == "app":
-            _public_edge(graph, res, lambda r=res, c=ctx: ingress.ingress_not_public(r, c), "external ingress")
-            _settings_or_gap(graph, index, res, _app_settings)
-        elif kind == "site":
-            _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("appservice"), c))
-            _settings_or_gap(graph, index, res, _site_settings)
-        else:
-            service = services[res.type.lower()]
-            _public_edge(graph, res, lambda r=res, c=ctx, s=service: network.public_access_verdict(r, s, c))
+        try:
+            _ways_in(graph, index, services, ctx, res, kind)
+        except DataError as exc:
+            graph.gaps.append(f"the ways in through {res.name} cannot be read: {exc}")
+        except ODD_DATA_ERRORS as exc:
+            # A shape nobody foresaw: the ways in through this resource are unknown, never none.
+            shape = f"unexpected data shape ({type(exc).__name__})"
+            graph.gaps.append(f"the ways in through {res.name} cannot be read: {shape}")
     return graph
+
+
+def _ways_in(graph: Graph, index: _Index, services: dict[str, Any], ctx: Context, res: _Res, kind: str) -> None:
+    """The edges into and out of one resource, by its kind."""
+    from auditor.checks import ingress, network
+
+    if kind == "gateway":
+        _gateway_edges(graph, index, res, ctx)
+    elif kind == "frontdoor":
+        _front_door_edges(graph, index, res, ctx)
+    elif kind == "loadbalancer":
+        _load_balancer_edges(graph, index, res, ctx)
+    elif kind == "apim":
+        _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("apim"), c))
+        _apim_edges(graph, index, res, ctx)
+    elif kind == "app":
+        _public_edge(graph, res, lambda r=res, c=ctx: ingress.ingress_not_public(r, c), "external ingress")
+        _settings_or_gap(graph, index, res, _app_settings)
+    elif kind == "site":
+        _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("appservice"), c))
+        _settings_or_gap(graph, index, res, _site_settings)
+    else:
+        service = services[res.type.lower()]
+        _public_edge(graph, res, lambda r=res, c=ctx, s=service: network.public_access_verdict(r, s, c))
 
 
 def _service(key: str) -> Any:
@@ -613,8 +628,14 @@ def _link(graph: Graph, source: str, name: str, targets: list[str], how: str) ->
 
 # -- Application Gateway --------------------------------------------------------------------------
 def _tail(ref: Any) -> str:
+    """The name a sub-resource reference ({"id": ".../name"}) points at; "" when there is none. A
+    reference of another shape is a DataError: read as "none", a rule would look private."""
+    if ref is None:
+        return ""
     value = ref.get("id") if isinstance(ref, dict) else None
-    return value.rstrip("/").rsplit("/", 1)[-1].lower() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        raise DataError(f"a sub-resource reference is {type(ref).__name__}, not an object with an id")
+    return value.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
 def _named(res: Resource, path: str) -> dict[str, dict[str, Any]]:
@@ -664,7 +685,10 @@ def _gateway_edges(graph: Graph, index: _Index, gateway: Resource, ctx: Context)
     if public:
         graph.add_edge(Edge(INTERNET, node.key, f"public frontend {', '.join(sorted(public.values()))}"))
     for rule_name, rule in rules.items():
-        listener = listeners.get(_tail(rule.get("httpListener")), {})
+        listener_name = _tail(rule.get("httpListener"))
+        if listener_name not in listeners:
+            raise DataError(f"rule {rule_name} names listener {listener_name or '(none)'}, which the gateway lacks")
+        listener = listeners[listener_name]
         if _tail(listener.get("frontendIPConfiguration")) not in public:
             continue  # a private listener: reached from the VNet, not from the internet
         pairs = [(rule.get("backendAddressPool"), rule.get("backendHttpSettings"))]

@@ -273,3 +273,8 @@ class InputError(Exception):
     def one_line(self) -> str:
         place = f" ({self.where})" if self.where else ""
         return f"{self.source}{place}: {self.problem}"
+
+
+#: What code raises when data has a shape it did not foresee (a string where it indexes an object,
+#: an unhashable name): the data's fault as much as the code's, and never a pass.
+ODD_DATA_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)

@@ -209,7 +209,8 @@ def _gateway_subnets(ctx: Context) -> list[tuple[str, ipaddress.IPv4Network | ip
     for gateway in ctx.resources(GATEWAY):
         for config in gateway.get("properties.gatewayIPConfigurations", default=[], expect=list):
             props = config.get("properties") if isinstance(config, dict) else None
-            subnet_id = ((props or {}).get("subnet") or {}).get("id") if isinstance(props, dict) else None
+            subnet = props.get("subnet") if isinstance(props, dict) else None
+            subnet_id = subnet.get("id") if isinstance(subnet, dict) else None
             if not isinstance(subnet_id, str):
                 raise DataError(f"{gateway.name}: a gatewayIPConfiguration names no subnet")
             out += [(gateway.name, _network(p)) for p in _subnet_prefixes(subnet_id, ctx)]
@@ -223,9 +224,12 @@ def _subnet_prefixes(subnet_id: str, ctx: Context) -> list[str]:
         raise DataError(f"the gateway's virtual network {vnet_id} is not in the snapshot")
     for subnet in vnet.get("properties.subnets", default=[], expect=list):
         if isinstance(subnet, dict) and str(subnet.get("id", "")).lower().rstrip("/") == subnet_id.lower().rstrip("/"):
-            props = subnet.get("properties") or {}
+            props = subnet.get("properties")
+            listed = props.get("addressPrefixes") if isinstance(props, dict) else None
+            if not isinstance(props, dict) or not isinstance(listed, list | None):
+                raise DataError(f"the gateway subnet {subnet_id.rsplit('/', 1)[-1]} has properties of an odd shape")
             prefixes = ([props["addressPrefix"]] if isinstance(props.get("addressPrefix"), str) else []) + [
-                p for p in props.get("addressPrefixes") or [] if isinstance(p, str)
+                p for p in listed or [] if isinstance(p, str)
             ]
             if prefixes:
                 return prefixes

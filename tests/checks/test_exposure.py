@@ -911,3 +911,31 @@ def test_settings_of_an_odd_shape_leave_the_services_not_assessed(odd):
     (finding,) = run_check("exposure.path-around-waf", world)
     assert finding.status.value == "not_assessed"
     assert "the settings of ca-stray cannot be read" in finding.evidence["message"]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        lambda world: world[0]["properties"]["backendAddressPools"][0]["properties"].update(backendAddresses=True),
+        lambda world: world[0]["properties"]["requestRoutingRules"][0]["properties"].update(httpListener="x"),
+    ],
+    ids=["backend-addresses-bool", "listener-reference-string"],
+)
+def test_a_gateway_of_an_odd_shape_is_a_gap_not_an_error(odd):
+    """The sweep's retyping found the graph builder raising on these: the ways in through the gateway
+    are unknown, so the app it fronts is not assessed, never an error and never a pass."""
+    world = gateway_world()
+    odd(world)
+    (finding,) = run_check("network.waf-fronts-http", world)
+    assert finding.status.value == "not_assessed"
+    assert "agw-voice cannot be read" in finding.evidence["message"]
+
+
+@pytest.mark.parametrize("properties", [True, "10.20.1.0/24", {"addressPrefixes": False}])
+def test_a_gateway_subnet_of_an_odd_shape_leaves_vnet_ingress_not_assessed(properties):
+    world = gateway_world("Prevention", container_app("ca-voice", restrictions=GATEWAY_ONLY))
+    next(r for r in world if r["type"] == "Microsoft.Network/virtualNetworks")["properties"]["subnets"][0][
+        "properties"
+    ] = properties
+    (finding,) = run_check("exposure.vnet-ingress-around-gateway", world)
+    assert finding.status.value == "not_assessed" and "snet-agw" in finding.evidence["message"]
