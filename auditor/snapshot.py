@@ -7,7 +7,9 @@ The last two carry no coverage, so the snapshot records how much of it is known.
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import glob
 import gzip
 import json
 import os
@@ -323,7 +325,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = temp_beside(target)
     except OSError as exc:  # the output dir is a file, read-only, ...: one line, not a traceback
         blocker = next((p for p in target.parents if p.exists()), None)
         problem = f"{blocker} is not a directory" if blocker and not blocker.is_dir() else exc.strerror or exc
@@ -331,13 +333,39 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; reports are meant to be shared
-        os.replace(tmp, target)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; reports are meant to be shared
+            os.replace(tmp, target)  # while the lock is held: no cleaner takes it for abandoned
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):  # a full disk, a directory in the target's place
             raise InputError(str(target), f"cannot be written: {exc.strerror or exc}") from None
         raise
+
+
+def temp_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file beside `target`, locked for as long as its descriptor is open, after
+    removing the ones a run killed outright (kill -9, a power cut) left there: those are the only
+    ones nobody holds. Where flock is not available, nothing is removed."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    for entry in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            entry.unlink(missing_ok=True)
+        except OSError:
+            pass  # a living run is writing it
+        finally:
+            os.close(fd)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with contextlib.suppress(OSError):  # a file system without locks: no cleaner takes it either
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return fd, tmp
 
 
 def _umask() -> int:

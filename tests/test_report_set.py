@@ -275,3 +275,46 @@ def test_a_snapshot_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch, i
     with pytest.raises(interrupt):
         snapshot.write_atomic(target, b"new" * 1000)
     assert target.read_bytes() == b"old" and [p.name for p in tmp_path.iterdir()] == ["snap.json"]
+
+
+_KILLED_SNAPSHOT_WRITER = """
+import sys, time
+from pathlib import Path
+from auditor.snapshot import temp_beside
+
+fd, tmp = temp_beside(Path(sys.argv[1]))
+print(tmp, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_snapshot_temp_file_left_by_a_killed_run_is_removed_by_the_next_write(tmp_path):
+    """kill -9 during `golive collect --output` leaves a `.snap.json.*.tmp`; the next write beside
+    it removes it, and leaves alone the one a living run still holds."""
+    from auditor import snapshot
+
+    target = tmp_path / "snap.json"
+
+    def writer() -> tuple[subprocess.Popen, str]:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _KILLED_SNAPSHOT_WRITER, str(target)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout is not None
+        return proc, Path(proc.stdout.readline().strip()).name
+
+    killed, abandoned = writer()
+    killed.kill()
+    killed.wait(timeout=30)
+    living, held = writer()
+    try:
+        snapshot.write_atomic(target, b"new")
+        names = {p.name for p in tmp_path.iterdir()}
+        assert abandoned not in names and held in names and "snap.json" in names
+    finally:
+        living.kill()
+        living.wait(timeout=30)
+    snapshot.write_atomic(target, b"newer")
+    assert [p.name for p in tmp_path.iterdir()] == ["snap.json"] and target.read_bytes() == b"newer"

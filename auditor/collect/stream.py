@@ -17,14 +17,13 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import tempfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
 from auditor.model import InputError
-from auditor.snapshot import SNAPSHOT_VERSION, validate_document
+from auditor.snapshot import SNAPSHOT_VERSION, temp_beside, validate_document
 
 PARTIAL_SUFFIX = ".partial"
 _CHUNK = 1 << 16
@@ -100,7 +99,7 @@ class PartialSnapshot:
             ((rank.get(str(r["subscriptionId"]).lower(), len(rank)), start) for start, r in _records(self.path)),
         )
         target = self.output
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp = temp_beside(target)
         resources = 0
         try:
             with os.fdopen(fd, "wb") as raw:
@@ -119,8 +118,8 @@ class PartialSnapshot:
                 out.write(b'\n], "coverage": ' + json.dumps(coverage, indent=1).encode() + b"}\n")
                 if out is not raw:
                     out.close()
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)  # while the lock is held: no cleaner takes it for abandoned
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
