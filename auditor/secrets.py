@@ -512,6 +512,14 @@ def walk_strings(
 def scrub(value: object, salt: str, max_depth: int = MAX_EVIDENCE_DEPTH, share_unchanged: bool = False) -> object:
     """A copy of an observed value with every secret-looking string replaced by its verdict
     (with `share_unchanged`, the value itself when nothing in it is replaced)."""
+    kind = type(value)
+    if kind is str:  # most evidence is one string or scalar: what the walk would do, without its frame
+        text: str = value  # type: ignore[assignment]
+        if _CANDIDATE.search(text) is None:
+            return text
+        return scrub_value(withhold_resolved_named_values(text, salt), "", salt)
+    if kind is bool or kind is int or kind is float or value is None:
+        return value
     return walk_strings(
         value,
         lambda _path, name, text: scrub_value(withhold_resolved_named_values(text, salt), name, salt),
