@@ -152,6 +152,10 @@ class Graph:
         self.nodes: dict[str, Node] = {}
         self.edges: list[Edge] = []
         self.gaps: list[str] = []
+        #: Workloads whose settings hide where they connect (node key -> why): a way around the WAF
+        #: through one of them may reach any service.
+        self.opaque: dict[str, str] = {}
+        self._opaque_around: list[tuple[str, str]] | None = None
         self._out: dict[str, list[Edge]] = {}
         self._in: dict[str, list[Edge]] = {}
         self._states: dict[str, dict[tuple[str, bool], tuple[Edge, ...]]] | None = None
@@ -167,6 +171,7 @@ class Graph:
         self._out.setdefault(edge.source, []).append(edge)
         self._in.setdefault(edge.target, []).append(edge)
         self._states = None
+        self._opaque_around = None
 
     def outgoing(self, key: str) -> list[Edge]:
         return self._out.get(key, [])
@@ -227,6 +232,16 @@ class Graph:
         if ("waf", True) in found:
             return Reach("waf", Path(key, "waf", found[("waf", True)]))
         return Reach("private", None)
+
+    def opaque_ways_around(self) -> list[tuple[str, str]]:
+        """(name, why) of each workload the internet reaches without a blocking WAF whose settings
+        hide where it connects: what it reaches cannot be known."""
+        if self._opaque_around is None:  # the same for every service: worked out once per graph
+            around = ("around", "weak")
+            self._opaque_around = [
+                (self.nodes[key].name, why) for key, why in sorted(self.opaque.items()) if self.cls(key) in around
+            ]
+        return self._opaque_around
 
     def has_own_endpoint(self, key: str) -> bool:
         """Whether the Internet reaches `key` directly, by an edge known to exist (its own public endpoint)."""
@@ -466,9 +481,13 @@ def _ways_in(graph: Graph, index: _Index, services: dict[str, Any], ctx: Context
     elif kind == "app":
         _public_edge(graph, res, lambda r=res, c=ctx: ingress.ingress_not_public(r, c), "external ingress")
         _settings_or_gap(graph, index, res, _app_settings)
+        _note_opaque(graph, res, _secret_env_names(res))
     elif kind == "site":
         _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("appservice"), c))
         _settings_or_gap(graph, index, res, _site_settings)
+        if res.lookup_or_none("properties.siteConfig.appSettings") is None:
+            # The site GET leaves appSettings null; the config list golive may read keeps no values.
+            _note_opaque(graph, res, "app settings and connection strings, whose values the snapshot does not hold")
     else:
         service = services[res.type.lower()]
         _public_edge(graph, res, lambda r=res, c=ctx, s=service: network.public_access_verdict(r, s, c))
@@ -907,6 +926,23 @@ def _list_of_objects(res: _Res, path: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise DataError(f"{path} is {type(value).__name__}, not a list of objects")
     return value
+
+
+def _secret_env_names(app: _Res) -> str:
+    """The environment variables an app takes from secrets (their values, hosts included, are not
+    in the snapshot), as 'REDIS_CONNECTION, COSMOS_KEY'; '' when there are none."""
+    names = []
+    for container in app.lookup_or_none("properties.template.containers") or []:
+        for entry in (container.get("env") or []) if isinstance(container, dict) else []:
+            if isinstance(entry, dict) and entry.get("secretRef") and isinstance(entry.get("name"), str):
+                names.append(entry["name"])
+    return f"environment variables taken from secrets: {', '.join(dict.fromkeys(names))}" if names else ""
+
+
+def _note_opaque(graph: Graph, res: _Res, why: str) -> None:
+    if why:
+        graph.opaque[res.id.lower()] = why
+        graph._opaque_around = None
 
 
 def _settings_or_gap(graph: Graph, index: _Index, res: _Res, read: Callable[[_Res], list[tuple[str, str]]]) -> None:

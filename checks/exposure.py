@@ -173,7 +173,17 @@ def path_around_waf(res: Resource, ctx: Context) -> Verdict:
     graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
     if not graph.has_own_endpoint(res.id):
         cls, hops, reason = _reach(res, ctx)
-        return _judged(cls, hops, reason, expected)
+        verdict = _judged(cls, hops, reason, expected)
+        opaque = graph.opaque_ways_around() if verdict.status is Status.PASS else []
+        if opaque:
+            # No path found, but a workload open to the internet hides where it connects.
+            shown = "; ".join(f"{name} ({why})" for name, why in opaque[:3])
+            more = f" and {len(opaque) - 3} more" if len(opaque) > 3 else ""
+            return not_assessed(
+                f"no known path from the internet, but workloads reachable around the WAF hide where they "
+                f"connect: {shown}{more}"
+            )
+        return verdict
     # Its own public endpoint is one hole, counted once by the service's public-access check (or the
     # compound finding when keys also work, docs/severity.md); here only the other ways in are judged.
     reach = graph.reach(res.id, besides_own_endpoint=True)

@@ -939,3 +939,45 @@ def test_a_gateway_subnet_of_an_odd_shape_leaves_vnet_ingress_not_assessed(prope
     ] = properties
     (finding,) = run_check("exposure.vnet-ingress-around-gateway", world)
     assert finding.status.value == "not_assessed" and "snet-agw" in finding.evidence["message"]
+
+
+def _public_app_with_secret_env(restrictions=None, env="cae-public") -> dict:
+    app = container_app("ca-stray", env=env, restrictions=restrictions)
+    app["properties"]["template"]["containers"][0]["env"] = [
+        {"name": "REDIS_CONNECTION", "secretRef": "redis-connection"}  # ContainerApps_Get.json shape
+    ]
+    return app
+
+
+def test_a_public_app_that_hides_where_it_connects_leaves_a_private_service_not_assessed():
+    """Unknown edges stay unknown: the host behind a secretRef is not in the snapshot, so an app open
+    to the internet around the WAF may reach the private cache, and the cache does not pass."""
+    world = [environment("cae-public", internal=False), _public_app_with_secret_env(), redis("Disabled")]
+    (finding,) = run_check("exposure.path-around-waf", world)
+    assert finding.status.value == "not_assessed"
+    assert "ca-stray (environment variables taken from secrets: REDIS_CONNECTION)" in finding.evidence["message"]
+    assert "redis-connection" not in repr(finding.evidence)
+
+
+def test_an_app_behind_the_waf_may_hide_where_it_connects():
+    app = _public_app_with_secret_env(restrictions=GATEWAY_ONLY, env="cae-voice")
+    world = [*gateway_world("Prevention", app), redis("Disabled")]
+    assert verdicts("exposure.path-around-waf", world) == {"redis-voice": "pass"}
+
+
+def test_a_public_app_service_hides_where_it_connects():
+    """The site GET returns appSettings null and golive keeps no setting values: an App Service open
+    to the internet may reach any service."""
+    site = web_app(default_action=None)
+    config = {
+        "name": "web",
+        "id": f"{site['id']}/config/web",
+        "type": "Microsoft.Web/sites/config",
+        "location": "East US",
+        "properties": {"ipSecurityRestrictions": [{"ipAddress": "Any", "action": "Allow", "name": "Allow all"}]},
+    }
+    (finding,) = run_check("exposure.path-around-waf", [site, config, redis("Disabled")])
+    assert finding.status.value == "not_assessed"
+    assert "app-voice (app settings and connection strings, whose values the snapshot does not hold)" in (
+        finding.evidence["message"]
+    )
