@@ -466,10 +466,8 @@ def test_front_door_origin_reaches_the_app_service_through_its_waf():
     assert verdicts("network.waf-fronts-http", world) == {"app-voice": "pass"}
 
 
-def test_app_service_open_to_all_beside_its_front_door_fails():
-    # No ipSecurityRestrictionsDefaultAction: ARM's default is Allow, so the app answers anyone.
-    # The site GET returns siteConfig values null, so the value is read from the site's config/web
-    # (WebApps_GetConfiguration), which leaves the default action out here.
+def web_app_open_to_all() -> tuple[dict, dict]:
+    """A site and its config/web that admits everyone (WebApps_GetConfiguration shape)."""
     site = web_app(default_action=None)
     config = {
         "name": "web",
@@ -482,6 +480,14 @@ def test_app_service_open_to_all_beside_its_front_door_fails():
             ]
         },
     }
+    return site, config
+
+
+def test_app_service_open_to_all_beside_its_front_door_fails():
+    # No ipSecurityRestrictionsDefaultAction: ARM's default is Allow, so the app answers anyone.
+    # The site GET returns siteConfig values null, so the value is read from the site's config/web
+    # (WebApps_GetConfiguration), which leaves the default action out here.
+    site, config = web_app_open_to_all()
     world = [*front_door_to("app-voice.azurewebsites.net"), site, config]
     assert graph_of(world).reach(site["id"]).cls == "around"
     assert verdicts("network.waf-fronts-http", world) == {"app-voice": "fail"}
@@ -968,14 +974,7 @@ def test_an_app_behind_the_waf_may_hide_where_it_connects():
 def test_a_public_app_service_hides_where_it_connects():
     """The site GET returns appSettings null and golive keeps no setting values: an App Service open
     to the internet may reach any service."""
-    site = web_app(default_action=None)
-    config = {
-        "name": "web",
-        "id": f"{site['id']}/config/web",
-        "type": "Microsoft.Web/sites/config",
-        "location": "East US",
-        "properties": {"ipSecurityRestrictions": [{"ipAddress": "Any", "action": "Allow", "name": "Allow all"}]},
-    }
+    site, config = web_app_open_to_all()
     (finding,) = run_check("exposure.path-around-waf", [site, config, redis("Disabled")])
     assert finding.status.value == "not_assessed"
     assert "app-voice (app settings and connection strings, whose values the snapshot does not hold)" in (
