@@ -169,6 +169,13 @@ def evaluate(
     return out
 
 
+#: The problem statuses of evidence findings, worst first.
+PROBLEM_ORDER = ("fail", "error", "not_assessed")
+#: Evidence findings kept beside a manual item (the worst first); the count says how many there are.
+#: Each is a finding the report already holds: at tenant scale a full copy would double them.
+EVIDENCE_KEPT = 25
+
+
 def _add_evidence(
     entry: dict[str, Any],
     checks: list[str],
@@ -178,6 +185,8 @@ def _add_evidence(
     """What the snapshot says about a manual item. The item stays manual (a person attests it); an
     attestation that the evidence contradicts (a failing finding) is flagged with what contradicts it."""
     status = _worst(s for c in checks for s in check_statuses.get(c, []))
+    found = [f for c in checks for f in by_check.get(c, []) if f["status"] in PROBLEM_ORDER]
+    found.sort(key=lambda f: PROBLEM_ORDER.index(f["status"]))  # stable: failures first, then check order
     problems = [
         {
             "checkId": f["checkId"],
@@ -185,16 +194,15 @@ def _add_evidence(
             "status": f["status"],
             "message": (f.get("evidence") or {}).get("message", ""),
         }
-        for c in checks
-        for f in by_check.get(c, [])
-        if f["status"] in ("fail", "error", "not_assessed")
+        for f in found[:EVIDENCE_KEPT]
     ]
-    entry["evidence"] = {"status": status, "findings": problems}
+    entry["evidence"] = {"status": status, "findings": problems, "findingCount": len(found)}
     attestation = entry.get("attestation")
-    failing = [p for p in problems if p["status"] == "fail"]
+    failing = sum(1 for f in found if f["status"] == "fail")
     if attestation and failing:
-        shown = "; ".join(f"{p['checkId']} on {p['resourceName']}: {p['message']}" for p in failing[:5])
-        more = f" (and {len(failing) - 5} more)" if len(failing) > 5 else ""
+        first = [p for p in problems if p["status"] == "fail"][:5]
+        shown = "; ".join(f"{p['checkId']} on {p['resourceName']}: {p['message']}" for p in first)
+        more = f" (and {failing - 5} more)" if failing > 5 else ""
         attestation["contradicted"] = f"attested, but the snapshot shows {shown}{more}"
 
 

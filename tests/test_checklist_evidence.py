@@ -47,7 +47,7 @@ def test_passing_evidence_contradicts_nothing(tmp_path):
     )
     for item_id in ("disaster-recovery", "security-assessment"):
         item = next(i for i in report["checklist"] if i["id"] == item_id)
-        assert item["evidence"] == {"status": "pass", "findings": []}
+        assert item["evidence"] == {"status": "pass", "findings": [], "findingCount": 0}
         assert "contradicted" not in item["attestation"]
 
 
@@ -66,3 +66,36 @@ def test_evaluate_lists_only_problem_findings_and_leaves_automated_items_alone()
     assert [f["checkId"] for f in dr["evidence"]["findings"]] == ["dr.redis"]
     assert "contradicted" not in dr["attestation"]  # not assessed is no contradiction
     assert "evidence" not in out["load-testing"]
+
+
+def test_evidence_keeps_the_worst_findings_and_counts_them_all():
+    """At tenant scale a manual item's checks fail on thousands of resources: the report keeps the
+    worst 25 (failures first) and the count, not a second copy of every finding."""
+    findings = [
+        {"checkId": "dr.redis", "resourceName": f"r{i}", "status": "not_assessed", "evidence": {"message": "403"}}
+        for i in range(40)
+    ] + [
+        {"checkId": "dr.cosmos", "resourceName": f"c{i}", "status": "fail", "evidence": {"message": "1 region"}}
+        for i in range(30)
+    ]
+    statuses = {"dr.redis": ["not_assessed"], "dr.cosmos": ["fail"]}
+    items = {"dr.redis": "disaster-recovery", "dr.cosmos": "disaster-recovery"}
+    attested = [Attestation("disaster-recovery", "me", date(2026, 11, 1), "doc")]
+    (dr,) = [i for i in evaluate(statuses, items, attested, date(2026, 11, 28), findings=findings)
+             if i["id"] == "disaster-recovery"]
+    assert dr["evidence"]["findingCount"] == 70 and len(dr["evidence"]["findings"]) == 25
+    assert {f["status"] for f in dr["evidence"]["findings"]} == {"fail"}
+    assert dr["attestation"]["contradicted"].endswith("(and 25 more)")
+    assert "r0" not in dr["attestation"]["contradicted"]
+
+
+def test_reports_count_the_evidence_they_do_not_show():
+    from auditor.reports import render
+    from tests.reports.conftest import audit
+
+    report = audit("demo")
+    item = next(i for i in report["checklist"] if i.get("evidence") and i["evidence"]["findings"])
+    item["evidence"]["findingCount"] = 70
+    assert "and 60 more" in render("md", report).decode()
+    html = render("html", report).decode()
+    assert "<br>65 more</div>" in html

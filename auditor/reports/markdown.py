@@ -151,4 +151,7 @@ def _checklist_evidence(report: dict[str, Any]) -> list[str]:
             lines.append(
                 f"  - `{finding['checkId']}` {md_escape(finding['resourceName'])}: {md_escape(finding['message'])}"
             )
+        total = evidence.get("findingCount") or len(evidence["findings"])
+        if total > 10:
+            lines.append(f"  - and {total - 10} more")
     return [*lines, ""]
