@@ -264,13 +264,9 @@ def _within(path: str | None, ancestor: str) -> bool:
     return path is not None and (path == ancestor or path.startswith((f"{ancestor}.", f"{ancestor}[")))
 
 
-def _join(walked: list[str]) -> str:
-    return ".".join(walked).replace(".[", "[")
-
-
 def _join_parts(parts: tuple[str | int, ...], count: int) -> str:
     """The path of the first `count` parts: ('properties', 'rules', 0) -> 'properties.rules[0]'."""
-    return _join([f"[{p}]" if type(p) is int else p for p in parts[:count]])
+    return ".".join(f"[{p}]" if type(p) is int else p for p in parts[:count]).replace(".[", "[")
 
 
 def _is_instance(value: Any, expect: type | tuple[type, ...]) -> bool:

@@ -233,6 +233,11 @@ class Graph:
             return Reach("waf", Path(key, "waf", found[("waf", True)]))
         return Reach("private", None)
 
+    def hide_destinations(self, key: str, why: str) -> None:
+        """Record that the workload `key` connects to places its settings do not show (`why`)."""
+        self.opaque[key.lower()] = why
+        self._opaque_around = None
+
     def opaque_ways_around(self) -> list[tuple[str, str]]:
         """(name, why) of each workload the internet reaches without a blocking WAF whose settings
         hide where it connects: what it reaches cannot be known."""
@@ -481,13 +486,9 @@ def _ways_in(graph: Graph, index: _Index, services: dict[str, Any], ctx: Context
     elif kind == "app":
         _public_edge(graph, res, lambda r=res, c=ctx: ingress.ingress_not_public(r, c), "external ingress")
         _settings_or_gap(graph, index, res, _app_settings)
-        _note_opaque(graph, res, _secret_env_names(res))
     elif kind == "site":
         _public_edge(graph, res, lambda r=res, c=ctx: network.public_access_verdict(r, _service("appservice"), c))
         _settings_or_gap(graph, index, res, _site_settings)
-        if res.lookup_or_none("properties.siteConfig.appSettings") is None:
-            # The site GET leaves appSettings null; the config list golive may read keeps no values.
-            _note_opaque(graph, res, "app settings and connection strings, whose values the snapshot does not hold")
     else:
         service = services[res.type.lower()]
         _public_edge(graph, res, lambda r=res, c=ctx, s=service: network.public_access_verdict(r, s, c))
@@ -897,24 +898,34 @@ def _attribute_values(text: str, name: str) -> Iterator[str]:
 
 
 # -- settings that name a service's host ------------------------------------------------------------
-def _app_settings(app: _Res) -> list[tuple[str, str]]:
-    out = []
+def _app_settings(app: _Res) -> tuple[list[tuple[str, str]], str]:
+    """The (name, value) environment variables of an app, and what hides where it connects: the
+    variables taken from secrets (their values, hosts included, are not in the snapshot)."""
+    out, hidden = [], []
     for container in _list_of_objects(app, "properties.template.containers"):
         env = container.get("env")
         if env is not None and not (isinstance(env, list) and all(isinstance(e, dict) for e in env)):
             raise DataError(f"properties.template.containers[].env is {type(env).__name__}, not a list of objects")
         for entry in env or []:
-            if isinstance(entry.get("name"), str) and isinstance(entry.get("value"), str):
+            if not isinstance(entry.get("name"), str):
+                continue
+            if isinstance(entry.get("value"), str):
                 out.append((entry["name"], entry["value"]))
-    return out
+            elif entry.get("secretRef"):
+                hidden.append(entry["name"])
+    return out, f"environment variables taken from secrets: {', '.join(dict.fromkeys(hidden))}" if hidden else ""
 
 
-def _site_settings(site: _Res) -> list[tuple[str, str]]:
-    return [
+def _site_settings(site: _Res) -> tuple[list[tuple[str, str]], str]:
+    """The (name, value) app settings of a site, and what hides where it connects: the site GET
+    leaves appSettings null, and the config list golive may read keeps no values."""
+    settings = [
         (entry["name"], entry["value"])
         for entry in _list_of_objects(site, "properties.siteConfig.appSettings")
         if isinstance(entry.get("name"), str) and isinstance(entry.get("value"), str)
     ]
+    unread = site.lookup_or_none("properties.siteConfig.appSettings") is None
+    return settings, "app settings and connection strings, whose values the snapshot does not hold" if unread else ""
 
 
 def _list_of_objects(res: _Res, path: str) -> list[dict[str, Any]]:
@@ -928,30 +939,17 @@ def _list_of_objects(res: _Res, path: str) -> list[dict[str, Any]]:
     return value
 
 
-def _secret_env_names(app: _Res) -> str:
-    """The environment variables an app takes from secrets (their values, hosts included, are not
-    in the snapshot), as 'REDIS_CONNECTION, COSMOS_KEY'; '' when there are none."""
-    names = []
-    for container in app.lookup_or_none("properties.template.containers") or []:
-        for entry in (container.get("env") or []) if isinstance(container, dict) else []:
-            if isinstance(entry, dict) and entry.get("secretRef") and isinstance(entry.get("name"), str):
-                names.append(entry["name"])
-    return f"environment variables taken from secrets: {', '.join(dict.fromkeys(names))}" if names else ""
-
-
-def _note_opaque(graph: Graph, res: _Res, why: str) -> None:
-    if why:
-        graph.opaque[res.id.lower()] = why
-        graph._opaque_around = None
-
-
-def _settings_or_gap(graph: Graph, index: _Index, res: _Res, read: Callable[[_Res], list[tuple[str, str]]]) -> None:
+def _settings_or_gap(
+    graph: Graph, index: _Index, res: _Res, read: Callable[[_Res], tuple[list[tuple[str, str]], str]]
+) -> None:
     try:
-        settings = read(res)
+        settings, hidden = read(res)
     except DataError as exc:
         # What the workload's settings name is unknown, so no service can be proved unreached by it.
         graph.gaps.append(f"the settings of {res.name} cannot be read: {exc}")
         return
+    if hidden:
+        graph.hide_destinations(res.id, hidden)
     _setting_edges(graph, index, res, settings)
 
 

@@ -515,20 +515,24 @@ def scrub(value: object, salt: str, max_depth: int = MAX_EVIDENCE_DEPTH, share_u
     kind = type(value)
     if kind is str:  # most evidence is one string or scalar: what the walk would do, without its frame
         text: str = value  # type: ignore[assignment]
-        if _CANDIDATE.search(text) is None:
-            return text
-        return scrub_value(withhold_resolved_named_values(text, salt), "", salt)
+        return text if _CANDIDATE.search(text) is None else _scrub_string(text, "", salt)
     if kind is bool or kind is int or kind is float or value is None:
         return value
     return walk_strings(
         value,
-        lambda _path, name, text: scrub_value(withhold_resolved_named_values(text, salt), name, salt),
+        lambda _path, name, text: _scrub_string(text, name, salt),
         lambda key: scrub_text(key, salt),
         max_depth,
         with_paths=False,
         candidate=_CANDIDATE,
         share_unchanged=share_unchanged,
     )
+
+
+def _scrub_string(text: str, name: str, salt: str) -> str:
+    """One string of evidence, `name` the variable it belongs to: named values shown resolved are
+    withheld, then a secret-looking value is replaced by its verdict."""
+    return scrub_value(withhold_resolved_named_values(text, salt), name, salt)
 
 
 def scrub_evidence(evidence: Mapping[str, Any], salt: str) -> dict[str, Any]:

@@ -77,9 +77,9 @@ def _path_text(hops: list[str]) -> str:
     return "Internet → " + " → ".join(h.split(" → ", 1)[1].split(" (", 1)[0] for h in hops) if hops else "Internet"
 
 
-def _reach(res: Resource, ctx: Context) -> tuple[str, list[str], str]:
+def _reach(res: Resource, ctx: Context, besides_own_endpoint: bool = False) -> tuple[str, list[str], str]:
     graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
-    reach = graph.reach(res.id)
+    reach = graph.reach(res.id, besides_own_endpoint=besides_own_endpoint)
     hops = graph.describe(reach.path) if reach.path else []
     if len(hops) > 1:  # one hop is all in the message
         res.note("path", hops)
@@ -171,33 +171,28 @@ def _judged(cls: str, hops: list[str], reason: str, expected: str) -> Verdict:
 def path_around_waf(res: Resource, ctx: Context) -> Verdict:
     expected = "no internet path, or each through a WAF in Prevention"
     graph = graph_of(ctx.inventory, ctx.params["allowed_ranges"])
-    if not graph.has_own_endpoint(res.id):
-        cls, hops, reason = _reach(res, ctx)
-        verdict = _judged(cls, hops, reason, expected)
-        opaque = graph.opaque_ways_around() if verdict.status is Status.PASS else []
-        if opaque:
-            # No path found, but a workload open to the internet hides where it connects.
-            shown = "; ".join(f"{name} ({why})" for name, why in opaque[:3])
-            more = f" and {len(opaque) - 3} more" if len(opaque) > 3 else ""
-            return not_assessed(
-                f"no known path from the internet, but workloads reachable around the WAF hide where they "
-                f"connect: {shown}{more}"
-            )
-        return verdict
     # Its own public endpoint is one hole, counted once by the service's public-access check (or the
     # compound finding when keys also work, docs/severity.md); here only the other ways in are judged.
-    reach = graph.reach(res.id, besides_own_endpoint=True)
-    own = _own_endpoint_check(res)
-    if reach.cls in ("private", "waf"):
+    own_endpoint = graph.has_own_endpoint(res.id)
+    cls, hops, reason = _reach(res, ctx, besides_own_endpoint=own_endpoint)
+    if own_endpoint and cls in ("private", "waf"):
+        own = _own_endpoint_check(res)
         return Verdict(
             Status.NOT_APPLICABLE,
             f"only its own public endpoint bypasses the WAF: reported once, by {own}",
             (Observation("reportedAs", own),),
         )
-    hops = graph.describe(reach.path) if reach.path else []
-    if len(hops) > 1:
-        res.note("path", hops)
-    return _judged(reach.cls, hops, reach.reason, expected)
+    verdict = _judged(cls, hops, reason, expected)
+    opaque = graph.opaque_ways_around() if verdict.status is Status.PASS else []
+    if opaque:
+        # No path found, but a workload open to the internet hides where it connects.
+        shown = "; ".join(f"{name} ({why})" for name, why in opaque[:3])
+        more = f" and {len(opaque) - 3} more" if len(opaque) > 3 else ""
+        return not_assessed(
+            f"no known path from the internet, but workloads reachable around the WAF hide where they "
+            f"connect: {shown}{more}"
+        )
+    return verdict
 
 
 def _own_endpoint_check(res: Resource) -> str:
