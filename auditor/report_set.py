@@ -24,6 +24,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, BinaryIO
 
+from auditor import leftovers
 from auditor.model import InputError
 
 TEMP_PREFIX = ".golive-writing-"
@@ -104,19 +105,12 @@ def _umask() -> int:
 
 def _hold(staging: Path) -> int | None:
     """Lock a run's own staging directory for as long as the run lives (the returned descriptor
-    stays open; the kernel drops the lock when the process ends, however it ends). None where
-    flock is not available."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return None
+    stays open). None where there are no locks."""
     try:
         fd = os.open(staging, os.O_RDONLY)
     except OSError:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:  # a file system without locks: then no cleaner can take it for abandoned either
+    if not leftovers.hold(fd):
         os.close(fd)
         return None
     return fd
@@ -125,28 +119,13 @@ def _hold(staging: Path) -> int | None:
 def remove_abandoned(directory: Path) -> list[str]:
     """Remove the staging directories in `directory` that no living run holds (left by a run
     killed outright); returns their names. Where flock is not available, none is removed."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return []
-    removed = []
-    for entry in directory.iterdir():
-        if not entry.name.startswith(TEMP_PREFIX) or entry.is_symlink() or not entry.is_dir():
-            continue
-        try:
-            fd = os.open(entry, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            continue  # a concurrent run is writing into it
-        else:
-            shutil.rmtree(entry, ignore_errors=True)
-            removed.append(entry.name)
-        finally:
-            os.close(fd)
-    return removed
+    staging = [
+        entry
+        for entry in directory.iterdir()
+        if entry.name.startswith(TEMP_PREFIX) and not entry.is_symlink() and entry.is_dir()
+    ]
+    removed = leftovers.remove_unheld(staging, lambda entry: shutil.rmtree(entry, ignore_errors=True))
+    return [entry.name for entry in removed]
 
 
 @contextlib.contextmanager

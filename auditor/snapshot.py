@@ -7,7 +7,6 @@ The last two carry no coverage, so the snapshot records how much of it is known.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import glob
 import gzip
@@ -23,7 +22,7 @@ from importlib import resources as importlib_resources
 from pathlib import Path
 from typing import Any
 
-from auditor import __version__
+from auditor import __version__, leftovers
 from auditor.model import InputError
 
 SNAPSHOT_VERSION = "1"
@@ -345,26 +344,11 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
 def temp_beside(target: Path) -> tuple[int, str]:
     """A new temporary file beside `target`, locked for as long as its descriptor is open, after
     removing the ones a run killed outright (kill -9, a power cut) left there: those are the only
-    ones nobody holds. Where flock is not available, nothing is removed."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    for entry in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        try:
-            fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
-            continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            entry.unlink(missing_ok=True)
-        except OSError:
-            pass  # a living run is writing it
-        finally:
-            os.close(fd)
+    ones nobody holds."""
+    abandoned = list(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"))
+    leftovers.remove_unheld(abandoned, lambda entry: entry.unlink(missing_ok=True))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with contextlib.suppress(OSError):  # a file system without locks: no cleaner takes it either
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    leftovers.hold(fd)
     return fd, tmp
 
 
