@@ -58,6 +58,20 @@ def _row(prefix: str, *cells: tuple[object, int], rest: object, width: int) -> s
     return line + _short(rest, max(8, width - columns(line)))
 
 
+def _failure_line(severity: str, cells: list[tuple[object, int]], rest: object, width: int) -> str:
+    """SEVERITY, the cells and `rest` on one line when the terminal is wide; narrower, the cells
+    joined by ' · ' and `rest` on a line of its own rather than a few cut words."""
+    if width >= WIDE:
+        return _row("  ", (severity.upper(), 8), *cells, rest=rest, width=width)
+    line = _row("  ", (severity.upper(), 8), rest=" · ".join(str(text) for text, _ in cells), width=width)
+    return line + "\n" + _short("           " + visible(rest), width)
+
+
+def _paint_failure(line: str, paint: Callable[[str, str], str]) -> str:
+    """The severity column in the failure colour."""
+    return paint(line[:10], "fail") + line[10:]
+
+
 def _fix_first(
     out: Callable[[str], None],
     paint: Callable[[str, str], str],
@@ -80,12 +94,7 @@ def _fix_first(
     for row in shown:
         resources = names.get(row["id"], [])
         where = (f"{len(resources)} resources: " if len(resources) > 1 else "") + ", ".join(resources)
-        if width >= WIDE:
-            line = _row("  ", (row["severity"].upper(), 8), (row["id"], id_width), rest=where, width=width)
-        else:
-            line = _row("  ", (row["severity"].upper(), 8), rest=row["id"], width=width)
-            line += "\n" + _short("           " + visible(where), width)
-        out(paint(line[:10], "fail") + line[10:])
+        out(_paint_failure(_failure_line(row["severity"], [(row["id"], id_width)], where, width), paint))
         out(_short("           " + visible(row["title"]), width))
 
 
@@ -100,19 +109,8 @@ def _every_failure(
 ) -> None:
     out(f"Every failure ({len(failing)})")
     for f in failing:
-        if width >= WIDE:
-            line = _row(
-                "  ",
-                (f["severity"].upper(), 8),
-                (f["checkId"], id_width),
-                (f["resourceName"], name_width),
-                rest=f["evidence"]["message"],
-                width=width,
-            )
-        else:  # narrower: the message gets a line of its own rather than a few cut words
-            line = _row("  ", (f["severity"].upper(), 8), rest=f"{f['checkId']} · {f['resourceName']}", width=width)
-            line += "\n" + _short("           " + visible(f["evidence"]["message"]), width)
-        out(paint(line[:10], "fail") + line[10:])
+        cells = [(f["checkId"], id_width), (f["resourceName"], name_width)]
+        out(_paint_failure(_failure_line(f["severity"], cells, f["evidence"]["message"], width), paint))
 
 
 def render_summary(
